@@ -1,0 +1,3 @@
+from weave_widgets.cli import main
+
+raise SystemExit(main())
