@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from weave_widgets.categories import CATEGORIES, OPERATION_CATEGORIES
+from weave_widgets.columnar import ResponseColumns, from_models, paused_gc
 from weave_widgets.models import (
     AGENT_SPAN_FEEDBACK_TYPES,
     MAX_CONVERSATION_SPANS,
@@ -133,75 +134,81 @@ def empty_frame(columns: dict[str, Any]) -> pd.DataFrame:
 
 
 def conversation_data(
-    res: AgentConversationSpansRes | Sequence[AgentConversationSpans],
+    res: AgentConversationSpansRes | Sequence[AgentConversationSpans] | ResponseColumns,
     conversation_ids: Sequence[str] | None = None,
     *,
     project_id: str = "",
     window: tuple[Any, Any] = (None, None),
 ) -> ConversationData:
-    """Frame a response. ``conversation_ids`` (default: the response's) fixes the row order
-    of ``conversations``; ids missing from the response get a row with zero counts."""
-    entries = res.conversations if isinstance(res, AgentConversationSpansRes) else list(res)
-    by_id = {entry.conversation_id: entry for entry in entries}
-    ids = list(dict.fromkeys(conversation_ids if conversation_ids is not None else by_id))
-    present = [by_id[cid] for cid in ids if cid in by_id]
-    spans = _span_frame(present)
-    feedback, ratings = _feedback_frames(present, spans)
-    conversations = _conversation_frame(ids, spans, feedback, ratings)
+    """Frame a response (models, or ``ResponseColumns`` from ``weave_widgets.columnar``).
+    ``conversation_ids`` (default: the response's) fixes the row order of ``conversations``;
+    ids missing from the response get a row with zero counts."""
+    if isinstance(res, ResponseColumns):
+        columns = res
+    else:
+        entries = res.conversations if isinstance(res, AgentConversationSpansRes) else res
+        columns = from_models(entries)
+    position = {cid: i for i, cid in enumerate(columns.conversation_ids)}
+    ids = list(dict.fromkeys(conversation_ids if conversation_ids is not None else position))
+    with paused_gc():
+        present = columns.take([position[cid] for cid in ids if cid in position])
+        spans, first_spans = _span_frame(present)
+        feedback, ratings = _feedback_frames(present, first_spans)
+        conversations = _conversation_frame(ids, spans, feedback, ratings)
     return ConversationData(spans, feedback, ratings, conversations, project_id, window)
 
 
-def _span_frame(entries: Sequence[AgentConversationSpans]) -> pd.DataFrame:
-    counts = np.fromiter((len(e.spans) for e in entries), dtype=np.int64, count=len(entries))
+def _codes(values: Any, dtype: pd.CategoricalDtype) -> pd.Categorical:
+    """``values`` as a categorical, factorising first so only distinct values are looked at."""
+    codes, uniques = pd.factorize(values)
+    mapped = pd.Categorical(list(uniques), dtype=dtype).codes
+    return pd.Categorical.from_codes(mapped[codes], dtype=dtype)
+
+
+def _span_frame(columns: ResponseColumns) -> tuple[pd.DataFrame, dict[tuple[str, str], int]]:
+    """The spans frame, and the turn index of each ``(conversation_id, trace_id)``."""
+    counts = columns.span_counts
     total = int(counts.sum())
     if total == 0:
-        return empty_frame(SPAN_COLUMNS)
-    all_spans = [s for e in entries for s in e.spans]
-    conv_ids = np.repeat(np.array([e.conversation_id for e in entries], dtype=object), counts)
-    trace_ids = [s.trace_id for s in all_spans]
-    op_names = [s.operation_name for s in all_spans]
+        return empty_frame(SPAN_COLUMNS), {}
     starts = np.repeat(np.cumsum(counts) - counts, counts)
-    position = np.arange(total, dtype=np.int64)
-    conv_number = np.repeat(np.arange(len(entries), dtype=np.int64), counts)
-
-    pair_codes, _ = pd.factorize(pd.MultiIndex.from_arrays([conv_number, trace_ids]))
+    conv_number = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
+    trace_codes, trace_uniques = pd.factorize(columns.trace_id)
+    pair_codes, _ = pd.factorize(conv_number * len(trace_uniques) + trace_codes)
     turn_index = pair_codes - pair_codes[starts]
-
-    op_series = pd.Series(op_names, dtype=STRING)
-    category = op_series.map(OPERATION_CATEGORIES).fillna("other").astype(CATEGORY_DTYPE)
-    return pd.DataFrame(
+    conv_ids = pd.array(columns.conversation_ids, dtype=STRING)
+    op_codes, op_uniques = pd.factorize(columns.operation_name)
+    category_names = [OPERATION_CATEGORIES.get(op, "other") for op in op_uniques]
+    category_codes = pd.Categorical(category_names, dtype=CATEGORY_DTYPE).codes[op_codes]
+    spans = pd.DataFrame(
         {
-            "conversation_id": pd.array(conv_ids, dtype=STRING),
+            "conversation_id": conv_ids.take(conv_number),
             "turn_index": turn_index.astype(np.int32),
-            "trace_id": pd.array(trace_ids, dtype=STRING),
-            "span_index": (position - starts).astype(np.int32),
-            "span_id": pd.array([s.span_id for s in all_spans], dtype=STRING),
-            "operation_name": op_series.array,
-            "category": category.array,
-            "status": pd.Categorical([s.status for s in all_spans], dtype=STATUS_DTYPE),
-            "duration_ms": np.fromiter(
-                (s.duration_ms for s in all_spans), dtype=np.int64, count=total
-            ),
+            "trace_id": pd.array(trace_uniques, dtype=STRING).take(trace_codes),
+            "span_index": (np.arange(total, dtype=np.int64) - starts).astype(np.int32),
+            "span_id": pd.array(columns.span_id, dtype=STRING),
+            "operation_name": pd.array(op_uniques, dtype=STRING).take(op_codes),
+            "category": pd.Categorical.from_codes(category_codes, dtype=CATEGORY_DTYPE),
+            "status": _codes(columns.status, STATUS_DTYPE),
+            "duration_ms": columns.duration_ms,
         }
     )
+    _, first = np.unique(pair_codes, return_index=True)
+    first_spans = {
+        (columns.conversation_ids[conv_number[i]], str(columns.trace_id[i])): int(turn_index[i])
+        for i in first
+    }
+    return spans, first_spans
 
 
 def _feedback_frames(
-    entries: Sequence[AgentConversationSpans], spans: pd.DataFrame
+    columns: ResponseColumns, turn_of: dict[tuple[str, str], int]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    turn_of = dict(
-        zip(
-            zip(spans["conversation_id"], spans["trace_id"], strict=True),
-            spans["turn_index"],
-            strict=True,
-        )
-    )
     markers: list[tuple[Any, ...]] = []
     rating_rows: list[tuple[Any, ...]] = []
-    for entry in entries:
-        cid = entry.conversation_id
+    for cid, entry_feedback in zip(columns.conversation_ids, columns.feedback, strict=True):
         placed = sorted(
-            entry.spans_feedback,
+            entry_feedback,
             key=lambda f: (
                 f.trace_id is not None,
                 turn_of.get((cid, f.trace_id), -1) if f.trace_id is not None else -1,
@@ -216,8 +223,17 @@ def _feedback_frames(
                 (cid, index, marker.trace_id, turn, level, marker.feedback_type, list(marker.tags))
             )
             rating_rows.extend(
-                (cid, index, marker.trace_id, turn, marker.feedback_type, r.name, r.value,
-                 r.reason, r.confidence)
+                (
+                    cid,
+                    index,
+                    marker.trace_id,
+                    turn,
+                    marker.feedback_type,
+                    r.name,
+                    r.value,
+                    r.reason,
+                    r.confidence,
+                )
                 for r in marker.ratings
             )
     return _frame(markers, FEEDBACK_COLUMNS), _frame(rating_rows, RATING_COLUMNS)

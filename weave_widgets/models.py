@@ -170,6 +170,16 @@ class FeedbackCreateRes(BaseModel):
     payload: dict[str, Any]
 
 
+class FeedbackCreateBatchReq(_Strict):
+    """``/feedback/batch/create``: many feedback rows in one request."""
+
+    batch: list[FeedbackCreateReq]
+
+
+class FeedbackCreateBatchRes(BaseModel):
+    res: list[FeedbackCreateRes]
+
+
 # --- agent conversation spans ----------------------------------------------------------------
 
 
@@ -284,3 +294,22 @@ class AgentSpansQueryRes(BaseModel):
     spans: list[dict[str, Any]] = Field(default_factory=list)
     groups: list[AgentSpanGroup] = Field(default_factory=list)
     total_count: int = 0
+
+
+# --- errors (FastAPI's 422 body) ---------------------------------------------------------------
+
+
+class ValidationErrorItem(BaseModel):
+    """One entry of a 422 ``detail`` list (the contract's ``ValidationError`` schema)."""
+
+    model_config = ConfigDict(title="ValidationError")
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class HTTPValidationError(BaseModel):
+    """The body of a 422 response."""
+
+    detail: list[ValidationErrorItem] = Field(default_factory=list)

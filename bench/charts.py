@@ -1,0 +1,70 @@
+"""Chart export: a PNG of the minimap of N conversations.
+
+Ours is ``weave_widgets.charts.minimap_chart`` + ``save`` (bars placed in pandas, end to end by
+duration, turn ticks and feedback layers, rendered by vl-convert). The baseline is the chart a
+user would write with plain Altair for the same spans, one ``mark_bar`` per span
+(``x=span_index``, ``y=conversation_id``, colour by category) saved with Altair's own
+``chart.save(..., format="png")``. Both render through the same vl-convert engine, warmed up
+first; the ratio compares export time, and the notes give the PNG and spec sizes.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from bench.common import Row, Sizes, faster, median_time, ms
+from bench.seed import load
+
+
+def naive_chart(spans: Any) -> Any:
+    import altair as alt
+
+    return (
+        alt.Chart(spans[["conversation_id", "span_index", "category", "duration_ms"]])
+        .mark_bar()
+        .encode(x="span_index:O", y="conversation_id:N", color="category:N")
+    )
+
+
+def rows(sizes: Sizes, seed: int = 0) -> list[Row]:
+    import altair as alt
+    import vl_convert as vlc
+
+    from weave_widgets import charts
+
+    full = load(*sizes.payload, seed)
+    ids = list(full.conversations["conversation_id"][: sizes.chart_conversations])
+    data = full.select(ids)
+    vlc.vegalite_to_png(alt.Chart(data.spans.head(1)).mark_point().to_dict())  # engine warm-up
+    with tempfile.TemporaryDirectory(prefix="bench-charts-") as tmp:
+        ours_png = Path(tmp) / "ours.png"
+        naive_png = Path(tmp) / "naive.png"
+
+        def ours() -> None:
+            charts.save(charts.minimap_chart(data), ours_png)
+
+        def naive() -> None:
+            naive_chart(data.spans).save(str(naive_png), format="png", scale_factor=2)
+
+        ours_s = median_time(ours, sizes.repeats)
+        naive_s = median_time(naive, sizes.repeats)
+        sizes_note = (
+            f"PNG {ours_png.stat().st_size / 1024:,.0f} KiB vs {naive_png.stat().st_size / 1024:,.0f} KiB; "
+            f"spec {len(json.dumps(charts.minimap_chart(data).to_dict())) / 1024:,.0f} KiB vs "
+            f"{len(json.dumps(naive_chart(data.spans).to_dict())) / 1024:,.0f} KiB"
+        )
+    return [
+        Row(
+            "charts",
+            f"PNG of {len(ids)} conversations ({len(data.spans):,} spans)",
+            ms(ours_s),
+            f"{ms(naive_s)} plain Altair",
+            faster(ours_s, naive_s),
+            "",
+            None,
+            sizes_note,
+        )
+    ]

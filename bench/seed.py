@@ -1,0 +1,218 @@
+"""Deterministic benchmark data, written through ``/call/upsert_batch`` in large batches and
+cached as a SQLite file keyed by size and seed, plus the local server run as a subprocess.
+
+Every conversation has ``n_spans`` spans in turns of up to 10 (``invoke_agent``, then ``chat``,
+``execute_tool``, ``retrieval`` and ``embeddings`` calls), about 3 % of them errors; every 10th
+conversation has a 👍 on its first turn and every 20th a monitor rating on the whole
+conversation.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import datetime
+import os
+import random
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+
+from bench.common import PYTHON, ROOT
+
+SEED_VERSION = 1
+"""Bump when the generated data changes, so cached files are rebuilt."""
+
+CACHE_ENV = "WEAVE_WIDGETS_BENCH_CACHE"
+BATCH_SPANS = 5_000
+"""Spans per ``/call/upsert_batch`` request (two items each: start and end)."""
+
+TURN_SPANS = 10
+_EPOCH = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+_OPERATIONS = ("chat", "execute_tool", "chat", "retrieval", "execute_tool", "embeddings")
+
+
+def cache_dir() -> Path:
+    """``$WEAVE_WIDGETS_BENCH_CACHE``, else ``~/.cache/weave-widgets/bench``."""
+    env = os.environ.get(CACHE_ENV)
+    return Path(env) if env else Path.home() / ".cache" / "weave-widgets" / "bench"
+
+
+def project_id(n_conversations: int, n_spans: int, seed: int) -> str:
+    return f"bench/c{n_conversations}-s{n_spans}-seed{seed}"
+
+
+def conversation_ids(n_conversations: int, seed: int) -> list[str]:
+    """The ids the seeded data uses, in order."""
+    return [f"conv-{seed}-{i:06d}" for i in range(n_conversations)]
+
+
+def _uuid(rng: random.Random) -> str:
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+def _iso(micros: int) -> str:
+    return (_EPOCH + datetime.timedelta(microseconds=micros)).isoformat()
+
+
+def _conversation(project: str, cid: str, n_spans: int, index: int, rng: random.Random) -> Any:
+    """Yield the start and end items of one conversation's spans."""
+    clock = index * 3_600_000_000
+    trace = ""
+    for position in range(n_spans):
+        if position % TURN_SPANS == 0:
+            trace = _uuid(rng)
+            operation = "invoke_agent"
+        else:
+            operation = rng.choice(_OPERATIONS)
+        span_id = _uuid(rng)
+        duration = int(rng.expovariate(1 / 800_000))
+        start = {
+            "project_id": project,
+            "id": span_id,
+            "op_name": f"weave:///{project}/op/{operation}:v0",
+            "trace_id": trace,
+            "thread_id": cid,
+            "started_at": _iso(clock),
+            "attributes": {"gen_ai.operation.name": operation},
+            "inputs": {},
+        }
+        end: dict[str, Any] = {
+            "project_id": project,
+            "id": span_id,
+            "ended_at": _iso(clock + duration),
+            "summary": {},
+        }
+        if rng.random() < 0.03:
+            end["exception"] = "RuntimeError: tool failed"
+        clock += duration // 4 + 1_000
+        yield {"mode": "start", "req": {"start": start}}
+        yield {"mode": "end", "req": {"end": end}}
+
+
+def _feedback(project: str, cid: str, index: int, rng: random.Random) -> list[dict[str, Any]]:
+    from weave_widgets.api import agent_feedback
+
+    reqs = []
+    if index % 10 == 0:
+        trace = _uuid(random.Random(f"{cid}-first-turn"))
+        reqs.append(agent_feedback(project, cid, trace, tags=["👍"]))
+    if index % 20 == 0:
+        ratings = {"helpfulness": round(rng.random(), 3)}
+        reqs.append(agent_feedback(project, cid, ratings=ratings, reasons={"helpfulness": "ok"}))
+    return [r.model_dump(mode="json", exclude_none=True) for r in reqs]
+
+
+def _write(url: str, n_conversations: int, n_spans: int, seed: int) -> None:
+    project = project_id(n_conversations, n_spans, seed)
+    ids = conversation_ids(n_conversations, seed)
+    items: list[Any] = []
+    feedback: list[dict[str, Any]] = []
+    headers = {"Content-Type": "application/json"}
+    with httpx.Client(base_url=url, timeout=600, headers=headers) as http:
+
+        def flush() -> None:
+            if items:
+                res = http.post("/call/upsert_batch", content=orjson.dumps({"batch": items}))
+                res.raise_for_status()
+                items.clear()
+
+        for index, cid in enumerate(ids):
+            # the first turn's trace id is drawn first from a per-conversation generator
+            rng = random.Random(f"{cid}-first-turn")
+            items.extend(_conversation(project, cid, n_spans, index, rng))
+            feedback.extend(_feedback(project, cid, index, random.Random(f"{cid}-{seed}")))
+            if len(items) >= 2 * BATCH_SPANS:
+                flush()
+        flush()
+        for start in range(0, len(feedback), 1_000):
+            res = http.post(
+                "/feedback/batch/create",
+                content=orjson.dumps({"batch": feedback[start : start + 1_000]}),
+            )
+            res.raise_for_status()
+
+
+def seeded_db(n_conversations: int, n_spans: int, seed: int = 0) -> Path:
+    """The SQLite file holding this size's data, seeded on first use and cached after."""
+    path = cache_dir() / f"c{n_conversations}-s{n_spans}-seed{seed}-v{SEED_VERSION}.db"
+    if path.exists():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = Path(tempfile.mkdtemp(prefix="seeding-", dir=path.parent)) / "local.db"
+    with server(partial) as url:
+        _write(url, n_conversations, n_spans, seed)
+    os.replace(partial, path)
+    for leftover in partial.parent.iterdir():
+        leftover.unlink()
+    partial.parent.rmdir()
+    return path
+
+
+_SERVE = """
+import sys, uvicorn
+from weave_widgets.server.app import create_app
+uvicorn.run(create_app(sys.argv[1]), host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextlib.contextmanager
+def server(db_path: Path) -> Iterator[str]:
+    """The local server app (as ``weave-widgets serve`` runs it, minus the per-request access
+    log) on ``db_path`` in a subprocess; yields its URL."""
+    port = _free_port()
+    proc = subprocess.Popen(  # noqa: S603 - our own interpreter
+        [PYTHON, "-c", _SERVE, str(db_path), str(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None:
+                err = proc.stderr.read().decode() if proc.stderr else ""
+                raise RuntimeError(f"weave-widgets serve exited early:\n{err[-2000:]}")
+            try:
+                if httpx.get(url + "/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"weave-widgets serve did not answer on {url}")
+            time.sleep(0.05)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@functools.lru_cache(maxsize=2)
+def load(n_conversations: int, n_spans: int, seed: int = 0) -> Any:
+    """The seeded conversations as ``ConversationData``, fetched with this client."""
+    from weave_widgets.client import WeaveClient
+
+    db = seeded_db(n_conversations, n_spans, seed)
+    project = project_id(n_conversations, n_spans, seed)
+    with server(db) as url, WeaveClient(project, url=url, progress=False) as client:
+        return client.conversation_spans(conversation_ids(n_conversations, seed))

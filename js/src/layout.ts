@@ -1,0 +1,268 @@
+// Row and mark geometry: scales, minimum visible width, turn gaps, feedback marker anchors.
+import type { MinimapData } from "./decode";
+
+export type WidthMode = "duration" | "uniform";
+export type Scale = "linear" | "sqrt" | "log";
+
+/** Fixed geometry of one row, in CSS pixels. */
+export const ROW = {
+  height: 40,
+  markerTop: 3,
+  markerHeight: 13,
+  trackTop: 19,
+  trackHeight: 16,
+  labelMax: 240,
+  labelMin: 120,
+  padRight: 14,
+  minMark: 2,
+  turnGap: 4,
+} as const;
+
+export interface Columns {
+  labelWidth: number;
+  trackX: number;
+  trackWidth: number;
+}
+
+/** Split the canvas width into the label column and the mark track. */
+export function columns(width: number): Columns {
+  const labelWidth = Math.max(ROW.labelMin, Math.min(ROW.labelMax, Math.round(width * 0.28)));
+  const trackX = labelWidth + 8;
+  return { labelWidth, trackX, trackWidth: Math.max(20, width - trackX - ROW.padRight) };
+}
+
+/** The weight of a span of duration ``ms`` under a scale. */
+export function weight(ms: number, mode: WidthMode, scale: Scale): number {
+  if (mode === "uniform") return 1;
+  const d = Math.max(0, ms);
+  if (scale === "sqrt") return Math.sqrt(d);
+  if (scale === "log") return Math.log1p(d);
+  return d;
+}
+
+export interface RowLayout {
+  /** Left edge and width of each span of the row (index = span position in the row). */
+  x: Float64Array;
+  w: Float64Array;
+  /** Left edge of each turn (by turn index), NaN when the turn has no span. */
+  turnX: Float64Array;
+  /** x of the dividers drawn between turns. */
+  dividers: number[];
+}
+
+/** Minimum visible width of a span by status code (UNSET, OK, ERROR): errors and unfinished
+ * spans stay easy to see even when they are short. */
+export const MIN_WIDTH_BY_STATUS = [6, ROW.minMark, 6] as const;
+
+/**
+ * Lay out spans [start, end) across [trackX, trackX + trackWidth): every mark gets at least
+ * its minimum visible width (all shrunk together when the row is too narrow), the rest is
+ * shared by weight; turns are separated by a gap.
+ */
+export function layoutSpans(
+  durations: ArrayLike<number>,
+  turns: ArrayLike<number>,
+  statuses: ArrayLike<number>,
+  start: number,
+  end: number,
+  trackX: number,
+  trackWidth: number,
+  mode: WidthMode,
+  scale: Scale,
+): RowLayout {
+  const n = end - start;
+  const x = new Float64Array(n);
+  const w = new Float64Array(n);
+  let maxTurn = -1;
+  let boundaries = 0;
+  let total = 0;
+  let minTotal = 0;
+  for (let i = 0; i < n; i++) {
+    const t = turns[start + i];
+    if (t > maxTurn) maxTurn = t;
+    if (i > 0 && t !== turns[start + i - 1]) boundaries++;
+    total += weight(durations[start + i], mode, scale);
+    minTotal += MIN_WIDTH_BY_STATUS[statuses[start + i]] ?? ROW.minMark;
+  }
+  const turnX = new Float64Array(maxTurn + 1).fill(Number.NaN);
+  const dividers: number[] = [];
+  if (n === 0) return { x, w, turnX, dividers };
+
+  let turnGap: number = ROW.turnGap;
+  let spanGap = trackWidth / n >= 5 ? 1 : 0;
+  let avail = trackWidth - boundaries * turnGap - (n - 1 - boundaries) * spanGap;
+  if (avail < n) {
+    turnGap = 1;
+    spanGap = 0;
+    avail = trackWidth - boundaries;
+  }
+  avail = Math.max(avail, 0);
+  const shrink = Math.min(1, avail / minTotal);
+  const spare = avail - minTotal * shrink;
+  let cursor = trackX;
+  for (let i = 0; i < n; i++) {
+    const t = turns[start + i];
+    if (i > 0) {
+      if (t !== turns[start + i - 1]) {
+        dividers.push(cursor + turnGap / 2);
+        cursor += turnGap;
+      } else {
+        cursor += spanGap;
+      }
+    }
+    if (Number.isNaN(turnX[t])) turnX[t] = cursor;
+    const share = total > 0 ? weight(durations[start + i], mode, scale) / total : 1 / n;
+    x[i] = cursor;
+    w[i] = (MIN_WIDTH_BY_STATUS[statuses[start + i]] ?? ROW.minMark) * shrink + spare * share;
+    cursor += w[i];
+  }
+  return { x, w, turnX, dividers };
+}
+
+/** Layout of conversation ``c`` of ``data``. */
+export function layoutRow(data: MinimapData, c: number, cols: Columns, mode: WidthMode, scale: Scale): RowLayout {
+  return layoutSpans(
+    data.spanDuration,
+    data.spanTurn,
+    data.spanStatus,
+    data.spanOffsets[c],
+    data.spanOffsets[c + 1],
+    cols.trackX,
+    cols.trackWidth,
+    mode,
+    scale,
+  );
+}
+
+/** The index of the span under x (binary search over sorted left edges), or -1. */
+export function spanAt(layout: RowLayout, px: number, slop = 1): number {
+  const { x, w } = layout;
+  let lo = 0;
+  let hi = x.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (x[mid] <= px + slop) {
+      found = mid;
+      lo = mid + 1;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  if (found < 0) return -1;
+  if (px <= x[found] + w[found] + slop) return found;
+  return -1;
+}
+
+const EMOJI = /^(?:\p{Extended_Pictographic}|\p{Emoji_Component}|\u200d|\ufe0f)+$/u;
+
+/** True for tags made only of emoji (drawn as the glyph). */
+export function isEmoji(tag: string): boolean {
+  return /\p{Extended_Pictographic}/u.test(tag) && EMOJI.test(tag);
+}
+
+export type MarkerItemKind = "emoji" | "tag" | "rating";
+
+/** One drawn piece of a feedback marker: a tag glyph, a tag mark or a rating badge. */
+export interface MarkerItem {
+  kind: MarkerItemKind;
+  marker: number;
+  x: number;
+  w: number;
+  text: string;
+  value: number;
+  /** Items hidden after this one because they would have overlapped it. */
+  hidden: number;
+}
+
+/** How far (px) an item may be pushed right to avoid overlapping its left neighbour. */
+export const MAX_MARKER_SHIFT = 6;
+
+export const ITEM_WIDTH: Record<MarkerItemKind, number> = { emoji: 14, tag: 10, rating: 28 };
+
+/**
+ * The marker items of conversation ``c``: pinned at their turn's first span, conversation-level
+ * markers at the row start, markers whose turn is unknown at the row end.
+ */
+export function layoutMarkers(data: MinimapData, c: number, row: RowLayout, cols: Columns): MarkerItem[] {
+  const items: MarkerItem[] = [];
+  const cursors = new Map<number, number>();
+  const rowEnd = cols.trackX + cols.trackWidth;
+  const trailing: MarkerItem[] = [];
+  for (let m = data.feedbackOffsets[c]; m < data.feedbackOffsets[c + 1]; m++) {
+    const turn = data.feedbackTurn[m];
+    const pieces: MarkerItem[] = [];
+    for (let k = data.feedbackTagOffsets[m]; k < data.feedbackTagOffsets[m + 1]; k++) {
+      const text = data.tags.get(data.tagCodes[k]);
+      const kind = isEmoji(text) ? "emoji" : "tag";
+      pieces.push({ kind, marker: m, x: 0, w: ITEM_WIDTH[kind], text, value: Number.NaN, hidden: 0 });
+    }
+    for (let k = data.ratingStart[m]; k < data.ratingStart[m + 1]; k++) {
+      const r = data.ratingOrder[k];
+      const value = data.ratingValue[r];
+      pieces.push({ kind: "rating", marker: m, x: 0, w: ITEM_WIDTH.rating, text: formatRating(value), value, hidden: 0 });
+    }
+    const anchorX =
+      data.feedbackLevel[m] === 1 ? cols.trackX : turn >= 0 && turn < row.turnX.length ? row.turnX[turn] : Number.NaN;
+    if (Number.isNaN(anchorX)) {
+      trailing.push(...pieces);
+      continue;
+    }
+    let cursor = cursors.get(anchorX) ?? anchorX;
+    for (const p of pieces) {
+      p.x = cursor;
+      cursor += p.w + 2;
+      items.push(p);
+    }
+    cursors.set(anchorX, cursor);
+  }
+  let cursor = rowEnd;
+  for (let i = trailing.length - 1; i >= 0; i--) {
+    cursor -= trailing[i].w;
+    trailing[i].x = cursor;
+    cursor -= 2;
+  }
+  return declutter(items.concat(trailing), rowEnd);
+}
+
+/**
+ * Push items right a little to avoid overlaps; hide (and count on the left neighbour) those
+ * that would move too far or past ``limit``.
+ */
+export function declutter(items: MarkerItem[], limit = Number.POSITIVE_INFINITY): MarkerItem[] {
+  const sorted = [...items].sort((a, b) => a.x - b.x);
+  const placed: MarkerItem[] = [];
+  let end = Number.NEGATIVE_INFINITY;
+  for (const item of sorted) {
+    const x = Math.max(item.x, end + 1);
+    if (x - item.x > MAX_MARKER_SHIFT || x + item.w > limit + 0.5) {
+      if (placed.length) placed[placed.length - 1].hidden++;
+      continue;
+    }
+    item.x = x;
+    placed.push(item);
+    end = item.x + item.w;
+  }
+  return placed;
+}
+
+/** A rating value as printed on its badge. */
+export function formatRating(value: number): string {
+  if (!Number.isFinite(value)) return "–";
+  return Math.abs(value) >= 10 ? value.toFixed(0) : value.toFixed(2).replace(/^0\./, ".").replace(/^-0\./, "-.");
+}
+
+/** A duration in ms as short text (e.g. "850 ms", "1.2 s", "3 m 5 s"). */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms)) return "–";
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+  const m = Math.floor(ms / 60_000);
+  if (m < 60) return `${m} m ${Math.round((ms % 60_000) / 1000)} s`;
+  return `${Math.floor(m / 60)} h ${m % 60} m`;
+}
+
+/** "1 turn", "3 turns". */
+export function plural(n: number, noun: string): string {
+  return `${n.toLocaleString("en-US")} ${noun}${n === 1 ? "" : "s"}`;
+}

@@ -1,0 +1,241 @@
+// Canvas drawing of the visible rows.
+import type { MinimapData } from "./decode";
+import { type Columns, formatDuration, type MarkerItem, plural, ROW, type RowLayout } from "./layout";
+import { spanMatches } from "./rows";
+import { type Theme, ratingColor } from "./theme";
+
+export type ColorBy = "category" | "status";
+
+export interface Frame {
+  data: MinimapData;
+  rows: Uint32Array;
+  theme: Theme;
+  cols: Columns;
+  width: number;
+  height: number;
+  scrollTop: number;
+  dpr: number;
+  colorBy: ColorBy;
+  statusMask: number;
+  categoryMask: number;
+  hoverRow: number;
+  focus: { row: number; span: number } | null;
+  /** Selected span as (conversation index, span position in the row), or null. */
+  selected: { conversation: number; span: number } | null;
+  geometry: (row: number) => { spans: RowLayout; markers: MarkerItem[] };
+}
+
+const ERROR = 2;
+const UNSET = 0;
+
+/** The fill colour of span ``s``. */
+export function spanColor(data: MinimapData, s: number, colorBy: ColorBy): string {
+  const status = data.spanStatus[s];
+  if (status === ERROR || colorBy === "status") return data.palette.statusColors[status];
+  return data.palette.categoryColors[data.spanCategory[s]];
+}
+
+/** Snap a CSS-pixel rectangle to whole device pixels. */
+function snap(v: number, dpr: number): number {
+  return Math.round(v * dpr) / dpr;
+}
+
+function fitText(ctx: CanvasRenderingContext2D, text: string, maxWidth: number): string {
+  if (ctx.measureText(text).width <= maxWidth) return text;
+  let lo = 0;
+  let hi = text.length;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (ctx.measureText(`${text.slice(0, mid)}…`).width <= maxWidth) lo = mid;
+    else hi = mid - 1;
+  }
+  return `${text.slice(0, lo)}…`;
+}
+
+function drawLabel(ctx: CanvasRenderingContext2D, f: Frame, c: number, y: number): void {
+  const { data, theme, cols } = f;
+  const x = 12;
+  const maxWidth = cols.labelWidth - x - 4;
+  ctx.fillStyle = theme.foreground;
+  ctx.font = `600 12px ${theme.font}`;
+  ctx.textBaseline = "alphabetic";
+  ctx.fillText(fitText(ctx, data.conversationIds.get(c), maxWidth), x, y + 16);
+  const spans = data.spanOffsets[c + 1] - data.spanOffsets[c];
+  const parts: [string, string][] = [
+    [`${data.atSpanCap[c] ? `${spans}+ spans` : plural(spans, "span")} · ${plural(data.nTurns[c], "turn")}`, theme.muted],
+  ];
+  if (data.nErrors[c]) parts.push([` · ${data.nErrors[c]} err`, data.palette.statusColors[ERROR]]);
+  if (spans) parts.push([` · ${formatDuration(data.totalDuration[c])}`, theme.muted]);
+  ctx.font = `11px ${theme.font}`;
+  let cursor = x;
+  for (const [text, color] of parts) {
+    const fitted = fitText(ctx, text, x + maxWidth - cursor);
+    ctx.fillStyle = color;
+    ctx.fillText(fitted, cursor, y + 31);
+    cursor += ctx.measureText(fitted).width;
+    if (fitted !== text) break;
+  }
+}
+
+function hatch(ctx: CanvasRenderingContext2D, x: number, y: number, w: number, h: number, color: string): void {
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(x, y, w, h);
+  ctx.clip();
+  ctx.strokeStyle = color;
+  ctx.lineWidth = 1.2;
+  ctx.beginPath();
+  for (let k = x - h; k < x + w; k += 5) {
+    ctx.moveTo(k, y + h);
+    ctx.lineTo(k + h, y);
+  }
+  ctx.stroke();
+  ctx.restore();
+}
+
+function drawSpans(ctx: CanvasRenderingContext2D, f: Frame, c: number, y: number, layout: RowLayout): void {
+  const { data, theme, dpr } = f;
+  const start = data.spanOffsets[c];
+  const top = y + ROW.trackTop;
+  const h = ROW.trackHeight;
+  ctx.strokeStyle = theme.divider;
+  ctx.lineWidth = 1;
+  for (const dx of layout.dividers) {
+    const lx = Math.floor(dx * dpr) / dpr + 0.5 / dpr;
+    ctx.beginPath();
+    ctx.moveTo(lx, y + ROW.markerTop + ROW.markerHeight + 1);
+    ctx.lineTo(lx, top + h + 2);
+    ctx.stroke();
+  }
+  for (let i = 0; i < layout.x.length; i++) {
+    const s = start + i;
+    const x0 = snap(layout.x[i], dpr);
+    const x1 = Math.max(snap(layout.x[i] + layout.w[i], dpr), x0 + 1 / dpr);
+    const w = x1 - x0;
+    const dim = !spanMatches(data, s, f.statusMask, f.categoryMask);
+    ctx.globalAlpha = dim ? 0.18 : 1;
+    const color = spanColor(data, s, f.colorBy);
+    const status = data.spanStatus[s];
+    if (status === UNSET) {
+      ctx.fillStyle = theme.background;
+      ctx.fillRect(x0, top, w, h);
+      ctx.strokeStyle = color;
+      ctx.lineWidth = 1;
+      ctx.setLineDash(w > 4 ? [2, 2] : []);
+      ctx.strokeRect(x0 + 0.5, top + 0.5, Math.max(w - 1, 0), h - 1);
+      ctx.setLineDash([]);
+    } else {
+      ctx.fillStyle = color;
+      ctx.fillRect(x0, top, w, h);
+      if (status === ERROR) {
+        if (w > 6) hatch(ctx, x0 + 2, top + 2, w - 4, h - 4, theme.hatch);
+        ctx.strokeStyle = theme.errorOutline;
+        ctx.lineWidth = 2;
+        ctx.strokeRect(x0 + 1, top + 1, Math.max(w - 2, 0), h - 2);
+        // A notch above the mark keeps errors visible even when the mark is 1-2 px wide.
+        ctx.fillStyle = data.palette.statusColors[ERROR];
+        ctx.fillRect(x0, top - 3, Math.max(w, 2), 2);
+      }
+    }
+  }
+  ctx.globalAlpha = 1;
+}
+
+function drawMarkers(ctx: CanvasRenderingContext2D, f: Frame, y: number, items: MarkerItem[]): void {
+  const { theme } = f;
+  const top = y + ROW.markerTop;
+  const h = ROW.markerHeight;
+  for (const item of items) {
+    if (item.kind === "emoji") {
+      ctx.font = `12px "Apple Color Emoji","Segoe UI Emoji","Noto Color Emoji",${theme.font}`;
+      ctx.textBaseline = "middle";
+      ctx.fillStyle = theme.foreground;
+      ctx.fillText(item.text, item.x, top + h / 2 + 1, item.w);
+    } else if (item.kind === "tag") {
+      // A price-tag shape: a rectangle with a pointed left end and a hole.
+      ctx.fillStyle = theme.tagFill;
+      ctx.beginPath();
+      ctx.moveTo(item.x, top + h / 2);
+      ctx.lineTo(item.x + 3, top + 2);
+      ctx.lineTo(item.x + item.w, top + 2);
+      ctx.lineTo(item.x + item.w, top + h - 2);
+      ctx.lineTo(item.x + 3, top + h - 2);
+      ctx.closePath();
+      ctx.fill();
+      ctx.fillStyle = theme.background;
+      ctx.beginPath();
+      ctx.arc(item.x + 4, top + h / 2, 1.2, 0, Math.PI * 2);
+      ctx.fill();
+    } else {
+      ctx.fillStyle = ratingColor(item.value);
+      ctx.beginPath();
+      ctx.roundRect(item.x, top, item.w, h, 3);
+      ctx.fill();
+      ctx.fillStyle = "#ffffff";
+      ctx.font = `700 10px ${theme.font}`;
+      ctx.textBaseline = "middle";
+      ctx.textAlign = "center";
+      ctx.fillText(item.text, item.x + item.w / 2, top + h / 2 + 0.5);
+      ctx.textAlign = "left";
+    }
+  }
+}
+
+function drawCapHint(ctx: CanvasRenderingContext2D, f: Frame, y: number): void {
+  // A torn left edge: older spans exist but were dropped by the server's span cap.
+  const x = f.cols.trackX - 6;
+  const top = y + ROW.trackTop;
+  ctx.strokeStyle = f.theme.warning;
+  ctx.lineWidth = 1.5;
+  ctx.beginPath();
+  for (let k = 0; k <= 4; k++) ctx.lineTo(x + (k % 2 ? 3 : 0), top + (k * ROW.trackHeight) / 4);
+  ctx.stroke();
+}
+
+function ring(ctx: CanvasRenderingContext2D, x: number, y: number, w: number, h: number, color: string, dashed: boolean): void {
+  ctx.strokeStyle = color;
+  ctx.lineWidth = 2;
+  ctx.setLineDash(dashed ? [3, 2] : []);
+  ctx.strokeRect(x - 2, y - 2, w + 4, h + 4);
+  ctx.setLineDash([]);
+}
+
+/** Draw the rows visible in the frame's viewport. */
+export function draw(ctx: CanvasRenderingContext2D, f: Frame): void {
+  const { theme, width, height, scrollTop, dpr, data, rows } = f;
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.fillStyle = theme.background;
+  ctx.fillRect(0, 0, width, height);
+  const first = Math.max(0, Math.floor(scrollTop / ROW.height));
+  const last = Math.min(rows.length - 1, Math.floor((scrollTop + height) / ROW.height));
+  for (let r = first; r <= last; r++) {
+    const c = rows[r];
+    const y = r * ROW.height - scrollTop;
+    const isSelectedRow = f.selected?.conversation === c;
+    const background = isSelectedRow ? theme.rowSelected : r === f.hoverRow ? theme.rowHover : r % 2 ? theme.rowAlt : "";
+    if (background) {
+      ctx.fillStyle = background;
+      ctx.fillRect(0, y, width, ROW.height);
+    }
+    const geometry = f.geometry(r);
+    drawLabel(ctx, f, c, y);
+    if (data.atSpanCap[c]) drawCapHint(ctx, f, y);
+    drawSpans(ctx, f, c, y, geometry.spans);
+    drawMarkers(ctx, f, y, geometry.markers);
+    const top = y + ROW.trackTop;
+    if (isSelectedRow && f.selected && f.selected.span >= 0) {
+      const i = f.selected.span;
+      ring(ctx, geometry.spans.x[i], top, geometry.spans.w[i], ROW.trackHeight, theme.foreground, false);
+    }
+    if (f.focus?.row === r && f.focus.span >= 0) {
+      const i = f.focus.span;
+      ring(ctx, geometry.spans.x[i] - 1, top - 1, geometry.spans.w[i] + 2, ROW.trackHeight + 2, theme.accent, true);
+    }
+  }
+  if (rows.length === 0) {
+    ctx.fillStyle = theme.muted;
+    ctx.font = `13px ${theme.font}`;
+    ctx.textBaseline = "middle";
+    ctx.fillText(data.nConversations ? "No conversation matches the filters." : "No conversations.", 16, 20);
+  }
+}

@@ -1,0 +1,83 @@
+// Sorting and filtering of conversation rows, on typed arrays.
+import type { MinimapData } from "./decode";
+
+export type SortBy = "input" | "errors" | "duration" | "rating" | "turns" | "spans";
+
+export interface RowOptions {
+  sortBy: SortBy;
+  descending: boolean;
+  filterStatus: string[];
+  filterCategory: string[];
+  filterHasFeedback: boolean;
+}
+
+/** Bit mask of the names in ``wanted`` (by position in ``names``); 0 means "no filter". */
+export function maskOf(names: string[], wanted: string[]): number {
+  let mask = 0;
+  for (const w of wanted) {
+    const i = names.indexOf(w);
+    if (i >= 0) mask |= 1 << i;
+  }
+  return mask;
+}
+
+function sortKey(data: MinimapData, sortBy: SortBy): Float64Array | null {
+  const n = data.nConversations;
+  const key = new Float64Array(n);
+  switch (sortBy) {
+    case "input":
+      return null;
+    case "errors":
+      key.set(data.nErrors);
+      break;
+    case "duration":
+      key.set(data.totalDuration);
+      break;
+    case "rating":
+      key.set(data.meanRating);
+      break;
+    case "turns":
+      key.set(data.nTurns);
+      break;
+    case "spans":
+      for (let c = 0; c < n; c++) key[c] = data.spanOffsets[c + 1] - data.spanOffsets[c];
+      break;
+  }
+  return key;
+}
+
+/**
+ * Row order: indices of the conversations that pass the filters, sorted (stable; ties keep
+ * input order; conversations without a rating always sort last).
+ */
+export function visibleRows(data: MinimapData, opts: RowOptions): Uint32Array {
+  const statusMask = maskOf(data.palette.statuses, opts.filterStatus);
+  const categoryMask = maskOf(data.palette.categories, opts.filterCategory);
+  const kept: number[] = [];
+  for (let c = 0; c < data.nConversations; c++) {
+    if (statusMask && !(data.statusMask[c] & statusMask)) continue;
+    if (categoryMask && !(data.categoryMask[c] & categoryMask)) continue;
+    if (opts.filterHasFeedback && data.feedbackOffsets[c + 1] === data.feedbackOffsets[c]) continue;
+    kept.push(c);
+  }
+  const rows = Uint32Array.from(kept);
+  const key = sortKey(data, opts.sortBy);
+  const sign = opts.descending ? -1 : 1;
+  if (!key) return opts.descending ? rows.reverse() : rows;
+  const order = Array.from(rows);
+  order.sort((a, b) => {
+    const ka = key[a];
+    const kb = key[b];
+    const na = Number.isNaN(ka);
+    const nb = Number.isNaN(kb);
+    if (na || nb) return na === nb ? a - b : na ? 1 : -1;
+    return ka === kb ? a - b : sign * (ka - kb);
+  });
+  return Uint32Array.from(order);
+}
+
+/** True when span ``s`` passes the status/category filters (others are drawn dimmed). */
+export function spanMatches(data: MinimapData, s: number, statusMask: number, categoryMask: number): boolean {
+  if (statusMask && !((1 << data.spanStatus[s]) & statusMask)) return false;
+  return !(categoryMask && !((1 << data.spanCategory[s]) & categoryMask));
+}

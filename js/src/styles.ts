@@ -1,0 +1,49 @@
+// Scoped styles of the widget (class prefix wwm-), injected once per widget root.
+
+export const CSS = `
+.wwm-root{position:relative;font-family:var(--wwm-font);font-size:12px;color:var(--wwm-fg);background:var(--wwm-bg);
+  border:1px solid var(--wwm-divider);border-radius:8px;box-sizing:border-box}
+.wwm-root *{box-sizing:border-box}
+.wwm-toolbar{display:flex;flex-wrap:wrap;align-items:center;gap:6px 10px;padding:8px 12px;border-bottom:1px solid var(--wwm-divider)}
+.wwm-field{display:inline-flex;align-items:center;gap:5px;color:var(--wwm-muted)}
+.wwm-field-label{font-weight:600;text-transform:uppercase;font-size:10px;letter-spacing:.04em}
+.wwm-select,.wwm-button{font:inherit;color:var(--wwm-fg);background:var(--wwm-bg);border:1px solid var(--wwm-divider);
+  border-radius:5px;padding:2px 6px;height:24px;cursor:pointer}
+.wwm-select:disabled{opacity:.45;cursor:default}
+.wwm-button:hover,.wwm-select:hover{border-color:var(--wwm-accent)}
+.wwm-button:focus-visible,.wwm-select:focus-visible,.wwm-chip:focus-visible{outline:2px solid var(--wwm-accent);outline-offset:1px}
+.wwm-direction{min-width:26px;padding:0 4px}
+.wwm-check{cursor:pointer;color:var(--wwm-fg)}
+.wwm-summary{margin-left:auto;color:var(--wwm-muted);font-variant-numeric:tabular-nums}
+.wwm-png{font-weight:600}
+.wwm-legend{display:flex;flex-wrap:wrap;align-items:center;gap:4px 6px;padding:6px 12px;border-bottom:1px solid var(--wwm-divider)}
+.wwm-legend-title{font-weight:600;text-transform:uppercase;font-size:10px;letter-spacing:.04em;color:var(--wwm-muted);margin-left:6px}
+.wwm-legend-title:first-child{margin-left:0}
+.wwm-chip{display:inline-flex;align-items:center;gap:5px;font:inherit;color:var(--wwm-fg);background:transparent;
+  border:1px solid transparent;border-radius:12px;padding:1px 8px 1px 5px;height:22px}
+button.wwm-chip{cursor:pointer}
+button.wwm-chip:hover{border-color:var(--wwm-divider)}
+.wwm-chip.wwm-on{border-color:var(--wwm-accent);background:color-mix(in srgb,var(--wwm-accent) 14%,transparent)}
+.wwm-swatch{display:inline-block;width:14px;height:11px;border-radius:2px;flex:none}
+.wwm-sw-ok{background:var(--wwm-sw)}
+.wwm-sw-error{background:repeating-linear-gradient(135deg,var(--wwm-sw) 0 3px,#ff8a8a 3px 4.5px);box-shadow:inset 0 0 0 2px var(--wwm-error-outline)}
+.wwm-sw-unset{border:1px dashed var(--wwm-sw);background:transparent}
+.wwm-sw-emoji{width:auto;height:auto;font-size:12px;line-height:1}
+.wwm-sw-emoji::before{content:"👍"}
+.wwm-sw-tag{width:11px;background:var(--wwm-tag);clip-path:polygon(0 50%,30% 0,100% 0,100% 100%,30% 100%)}
+.wwm-sw-rating{width:24px;background:linear-gradient(90deg,#d73027,#e6a014,#1a9850);border-radius:3px}
+.wwm-sw-cap{width:6px;border-left:2px solid var(--wwm-warning);border-radius:0}
+.wwm-scroll{position:relative;overflow-y:auto;overflow-x:hidden;outline:none;border-radius:0 0 8px 8px}
+.wwm-scroll:focus-visible{box-shadow:inset 0 0 0 2px var(--wwm-accent)}
+.wwm-canvas{position:sticky;top:0;display:block}
+.wwm-tooltip{position:absolute;z-index:10;pointer-events:none;max-width:380px;padding:7px 9px;border-radius:6px;
+  background:var(--wwm-tt-bg);color:var(--wwm-fg);border:1px solid var(--wwm-divider);
+  box-shadow:0 4px 14px rgba(0,0,0,.18);line-height:1.45;overflow-wrap:anywhere;white-space:pre-wrap}
+.wwm-tt-title{font-weight:700}
+.wwm-tt-muted{color:var(--wwm-muted);font-size:11px}
+.wwm-tt-error{color:#d62728;font-weight:600}
+.wwm-tt-warning{color:var(--wwm-warning)}
+.wwm-tt-section{margin-top:5px;padding-top:4px;border-top:1px solid var(--wwm-divider);font-weight:600}
+.wwm-live{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+.wwm-error{padding:12px;color:#d62728;white-space:pre-wrap}
+`;

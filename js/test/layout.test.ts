@@ -1,0 +1,177 @@
+import { describe, expect, it } from "vitest";
+import {
+  columns,
+  declutter,
+  formatDuration,
+  formatRating,
+  isEmoji,
+  layoutMarkers,
+  layoutRow,
+  layoutSpans,
+  MAX_MARKER_SHIFT,
+  type MarkerItem,
+  MIN_WIDTH_BY_STATUS,
+  ROW,
+  plural,
+  spanAt,
+  weight,
+} from "../src/layout";
+import { expected, sample } from "./helpers";
+
+const OK = 1;
+const ok = (n: number) => new Array<number>(n).fill(OK);
+const sum = (a: Float64Array) => a.reduce((x, y) => x + y, 0);
+
+describe("scales", () => {
+  it("weights durations linearly, by square root, by log1p, or uniformly", () => {
+    expect(weight(100, "duration", "linear")).toBe(100);
+    expect(weight(100, "duration", "sqrt")).toBe(10);
+    expect(weight(100, "duration", "log")).toBeCloseTo(Math.log(101));
+    expect(weight(100, "uniform", "linear")).toBe(1);
+    expect(weight(-5, "duration", "linear")).toBe(0);
+  });
+});
+
+describe("layoutSpans", () => {
+  it("fills the track: marks plus gaps add up to the track width", () => {
+    const l = layoutSpans([10, 20, 30, 40], [0, 0, 1, 1], ok(4), 0, 4, 100, 400, "duration", "linear");
+    const gaps = ROW.turnGap + 2 * 1;
+    expect(sum(l.w) + gaps).toBeCloseTo(400);
+    expect(l.x[0]).toBe(100);
+    expect(l.x[3] + l.w[3]).toBeCloseTo(500);
+  });
+
+  it("orders widths by duration and keeps the minimum visible width for zero-length spans", () => {
+    const l = layoutSpans([0, 1000, 10, 0], [0, 0, 0, 0], ok(4), 0, 4, 0, 300, "duration", "linear");
+    expect(l.w[0]).toBeCloseTo(ROW.minMark);
+    expect(l.w[3]).toBeCloseTo(ROW.minMark);
+    expect(l.w[1]).toBeGreaterThan(l.w[2]);
+    expect(l.w[2]).toBeGreaterThan(l.w[0]);
+  });
+
+  it("gives errors and unfinished spans a wider minimum", () => {
+    const l = layoutSpans([0, 0, 0, 1000], [0, 0, 0, 0], [0, 1, 2, 1], 0, 4, 0, 300, "duration", "linear");
+    expect(l.w[0]).toBeCloseTo(MIN_WIDTH_BY_STATUS[0]);
+    expect(l.w[1]).toBeCloseTo(MIN_WIDTH_BY_STATUS[1]);
+    expect(l.w[2]).toBeCloseTo(MIN_WIDTH_BY_STATUS[2]);
+  });
+
+  it("compresses big differences with sqrt and more with log", () => {
+    const d = [1, 10000];
+    const ratio = (scale: "linear" | "sqrt" | "log") => {
+      const l = layoutSpans(d, [0, 0], ok(2), 0, 2, 0, 1000, "duration", scale);
+      return l.w[1] / l.w[0];
+    };
+    expect(ratio("linear")).toBeGreaterThan(ratio("sqrt"));
+    expect(ratio("sqrt")).toBeGreaterThan(ratio("log"));
+    expect(ratio("log")).toBeGreaterThan(1);
+  });
+
+  it("gives every span the same width in uniform mode", () => {
+    const l = layoutSpans([1, 500, 90000], [0, 0, 0], ok(3), 0, 3, 0, 303, "uniform", "linear");
+    expect(l.w[0]).toBeCloseTo(l.w[1]);
+    expect(l.w[1]).toBeCloseTo(l.w[2]);
+  });
+
+  it("marks turn boundaries with a divider in the gap and records each turn's start", () => {
+    const l = layoutSpans([5, 5, 5], [0, 1, 1], ok(3), 0, 3, 10, 200, "duration", "linear");
+    expect(l.dividers).toHaveLength(1);
+    expect(l.dividers[0]).toBeGreaterThan(l.x[0] + l.w[0]);
+    expect(l.dividers[0]).toBeLessThan(l.x[1]);
+    expect(l.turnX[0]).toBe(10);
+    expect(l.turnX[1]).toBe(l.x[1]);
+  });
+
+  it("squeezes 200 spans into a narrow track without overflowing", () => {
+    const n = 200;
+    const turns = Array.from({ length: n }, (_, i) => Math.floor(i / 4));
+    const l = layoutSpans(new Array(n).fill(100), turns, ok(n), 0, n, 0, 250, "duration", "sqrt");
+    expect(l.x[n - 1] + l.w[n - 1]).toBeLessThanOrEqual(250 + 1e-6);
+    for (let i = 1; i < n; i++) expect(l.x[i]).toBeGreaterThanOrEqual(l.x[i - 1] + l.w[i - 1] - 1e-9);
+  });
+
+  it("lays out an empty row", () => {
+    const l = layoutSpans([], [], [], 0, 0, 0, 100, "duration", "linear");
+    expect(l.x).toHaveLength(0);
+  });
+});
+
+describe("spanAt", () => {
+  const l = layoutSpans([10, 10, 10], [0, 0, 1], ok(3), 0, 3, 0, 300, "uniform", "linear");
+  it("finds the span under x", () => {
+    for (let i = 0; i < 3; i++) expect(spanAt(l, l.x[i] + l.w[i] / 2)).toBe(i);
+  });
+  it("misses outside the marks", () => {
+    expect(spanAt(l, -20)).toBe(-1);
+    expect(spanAt(l, 400)).toBe(-1);
+  });
+});
+
+describe("columns", () => {
+  it("keeps the label column within bounds", () => {
+    expect(columns(2000).labelWidth).toBe(ROW.labelMax);
+    expect(columns(300).labelWidth).toBe(ROW.labelMin);
+    const c = columns(1000);
+    expect(c.trackX + c.trackWidth + ROW.padRight).toBe(1000);
+  });
+});
+
+describe("layoutMarkers", () => {
+  it("pins turn feedback at its turn, conversation feedback at the row start, unknown turns at the end", async () => {
+    const data = await sample();
+    const cols = columns(1000);
+    const c = 0;
+    const row = layoutRow(data, c, cols, "duration", "sqrt");
+    const items = layoutMarkers(data, c, row, cols);
+    const conv = expected.conversations[c].conversation_id;
+    const feedback = expected.feedback.filter((f) => f.conversation_id === conv);
+    const first = data.feedbackOffsets[c];
+    feedback.forEach((f, k) => {
+      const mine = items.filter((i) => i.marker === first + k);
+      expect(mine.length).toBeGreaterThan(0);
+      if (f.level === "conversation") expect(mine[0].x).toBe(cols.trackX);
+      else if (f.turn_index === null) expect(mine[mine.length - 1].x + mine[mine.length - 1].w).toBe(cols.trackX + cols.trackWidth);
+      else expect(mine[0].x).toBeGreaterThanOrEqual(row.turnX[f.turn_index]);
+    });
+    const kinds = new Set(items.map((i) => i.kind));
+    expect(kinds).toEqual(new Set(["emoji", "tag", "rating"]));
+    const rating = items.find((i) => i.kind === "rating");
+    expect(rating?.text).toBe(formatRating(rating?.value ?? Number.NaN));
+  });
+});
+
+describe("declutter", () => {
+  const item = (x: number, w = 10): MarkerItem => ({ kind: "tag", marker: 0, x, w, text: "t", value: Number.NaN, hidden: 0 });
+  it("nudges slightly overlapping markers and hides (and counts) the rest", () => {
+    const placed = declutter([item(0), item(8), item(22 - MAX_MARKER_SHIFT - 1), item(100)]);
+    expect(placed.map((p) => p.x)).toEqual([0, 11, 100]);
+    expect(placed[1].hidden).toBe(1);
+    expect(placed[0].hidden).toBe(0);
+  });
+  it("hides markers that would cross the row end", () => {
+    const placed = declutter([item(0), item(95)], 100);
+    expect(placed.map((p) => p.x)).toEqual([0]);
+    expect(placed[0].hidden).toBe(1);
+  });
+});
+
+describe("formatting", () => {
+  it("detects emoji-only tags", () => {
+    expect(isEmoji("👍")).toBe(true);
+    expect(isEmoji("👍🏽")).toBe(true);
+    expect(isEmoji("🏳️‍🌈")).toBe(true);
+    expect(isEmoji("great")).toBe(false);
+    expect(isEmoji("👍 ok")).toBe(false);
+    expect(isEmoji("1")).toBe(false);
+  });
+  it("prints ratings and durations compactly", () => {
+    expect(formatRating(0.8)).toBe(".80");
+    expect(formatRating(1)).toBe("1.00");
+    expect(formatRating(42)).toBe("42");
+    expect(formatDuration(850)).toBe("850 ms");
+    expect(formatDuration(1234)).toBe("1.23 s");
+    expect(formatDuration(65_000)).toBe("1 m 5 s");
+    expect(plural(1, "turn")).toBe("1 turn");
+    expect(plural(1200, "span")).toBe("1,200 spans");
+  });
+});

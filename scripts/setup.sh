@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Set up everything weave-widgets needs on a fresh machine (idempotent):
+# a Python venv in .venv with the package (editable) and its dev tools, the front-end
+# packages and bundle, and Debian's chromium for the browser tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --upgrade pip
+
+(cd js && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build)
+.venv/bin/python -m pip install --quiet -e ".[dev]"
+
+if [ "${WITH_BROWSER:-1}" = "1" ] && ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ]; then
+    apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+  else
+    echo "setup: chromium is missing; install it (sudo apt-get install chromium) to run browser tests" >&2
+  fi
+fi

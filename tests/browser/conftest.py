@@ -1,0 +1,184 @@
+"""Real-browser fixtures: Debian chromium driven by Playwright, a JupyterLab server, helpers.
+
+Browser tests skip (with the reason) only when /usr/bin/chromium is missing. Screenshots go
+to ``test-artifacts/browser/`` at the repository root.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+WIDGET_TESTS = REPO / "tests" / "widget"
+ARTIFACTS = REPO / "test-artifacts" / "browser"
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+sys.path.insert(0, str(WIDGET_TESTS))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if CHROMIUM.exists():
+        return
+    skip = pytest.mark.skip(reason=f"{CHROMIUM} is missing: install Debian's chromium to run")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        yield instance
+        instance.close()
+
+
+@dataclass
+class PageLog:
+    """What a page did: every request URL, dialogs opened, console errors, page errors."""
+
+    requests: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def open_page(browser: Any, **context_options: Any) -> tuple[Any, PageLog]:
+    """A fresh page in its own context, logging requests, dialogs and errors."""
+    options = {"viewport": {"width": 1280, "height": 900}, **context_options}
+    context = browser.new_context(**options)
+    page = context.new_page()
+    log = PageLog()
+    page.on("request", lambda r: log.requests.append(r.url))
+    page.on("dialog", lambda d: (log.dialogs.append(d.message), d.dismiss()))
+    page.on("pageerror", lambda e: log.errors.append(str(e)))
+    page.on("console", lambda m: log.errors.append(m.text) if m.type == "error" else None)
+    return page, log
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Lab:
+    """A running JupyterLab: base URL, token and its root directory (for notebooks)."""
+
+    url: str
+    token: str
+    root: Path
+
+    def api(self, path: str) -> Any:
+        request = urllib.request.Request(
+            f"{self.url}{path}", headers={"Authorization": f"token {self.token}"}
+        )
+        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 (loopback)
+            return json.loads(response.read())
+
+    def wait_kernel(self, notebook: str, page: Any, timeout: float = 60) -> None:
+        """Wait until the notebook's kernel is idle and the page's websocket is attached."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for session in self.api("/api/sessions"):
+                kernel = session.get("kernel") or {}
+                if (
+                    session.get("path", "").endswith(notebook)
+                    and kernel.get("execution_state") == "idle"
+                    and kernel.get("connections", 0) >= 1
+                ):
+                    return
+            page.wait_for_timeout(100)
+        raise TimeoutError(f"the kernel of {notebook} did not become idle in {timeout} s")
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    """A JupyterLab server on loopback whose kernels can import weave_widgets."""
+    state = tmp_path_factory.mktemp("lab-state")
+    root = tmp_path_factory.mktemp("lab-root")
+    settings = state / "settings" / "@jupyterlab" / "apputils-extension"
+    settings.mkdir(parents=True)
+    (settings / "notification.jupyterlab-settings").write_text(
+        json.dumps({"fetchNews": "false", "checkForUpdates": False})
+    )
+    port, token = free_port(), secrets.token_hex(16)
+    env = {
+        **os.environ,
+        "JUPYTER_CONFIG_DIR": str(state / "config"),
+        "JUPYTER_RUNTIME_DIR": str(state / "runtime"),
+        "JUPYTERLAB_SETTINGS_DIR": str(state / "settings"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(state / "workspaces"),
+        "JUPYTER_PLATFORM_DIRS": "1",
+        "PYTHONPATH": os.pathsep.join(
+            [str(REPO), str(WIDGET_TESTS), os.environ.get("PYTHONPATH", "")]
+        ),
+    }
+    command = [
+        sys.executable, "-m", "jupyterlab", "--no-browser",
+        "--ServerApp.open_browser=False", "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+        "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        "--LabApp.extension_manager=readonly",
+    ]  # fmt: skip
+    if os.geteuid() == 0:
+        command.append("--ServerApp.allow_root=True")
+    log = (state / "lab.log").open("wb")
+    proc = subprocess.Popen(  # noqa: S603 (fixed argv)
+        command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    instance = Lab(f"http://127.0.0.1:{port}", token, root)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            instance.api("/api/status")
+            break
+        except (urllib.error.URLError, ConnectionError):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.close()
+                raise RuntimeError(
+                    f"JupyterLab did not start: {(state / 'lab.log').read_text()[-2000:]}"
+                ) from None
+            time.sleep(0.1)
+    yield instance
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()

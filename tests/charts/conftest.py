@@ -1,0 +1,13 @@
+"""Fixtures for the chart tests."""
+
+from __future__ import annotations
+
+import pytest
+from chart_data import make_data
+
+from weave_widgets.frames import ConversationData
+
+
+@pytest.fixture
+def data() -> ConversationData:
+    return make_data()

@@ -1,0 +1,102 @@
+"""The notebooks run top to bottom in a real kernel (nbclient) and produce what they promise."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+REPO = Path(__file__).resolve().parents[2]
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+pytestmark = pytest.mark.slow
+
+
+def execute(name: str, cwd: Path) -> nbformat.NotebookNode:
+    """Run ``notebooks/<name>`` in a python3 kernel with ``cwd`` as working directory."""
+    notebook = nbformat.read(REPO / "notebooks" / name, as_version=4)
+    assert all(not cell.get("outputs") for cell in notebook.cells), "committed without outputs"
+    client = NotebookClient(
+        notebook, kernel_name="python3", timeout=240, resources={"metadata": {"path": str(cwd)}}
+    )
+    client.execute()
+    return notebook
+
+
+def printed(notebook: nbformat.NotebookNode) -> str:
+    return "".join(
+        output.get("text", "")
+        for cell in notebook.cells
+        for output in cell.get("outputs", [])
+        if output.get("output_type") == "stream" and output.get("name") == "stdout"
+    )
+
+
+def mimetypes(notebook: nbformat.NotebookNode) -> list[str]:
+    found: list[str] = []
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            assert output.get("output_type") != "error", output
+            found.extend(output.get("data", {}))
+    return found
+
+
+@pytest.fixture
+def kernel_env(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The kernel imports the package from the repository and writes a small demo."""
+    monkeypatch.setenv("PYTHONPATH", str(REPO))
+    monkeypatch.setenv("WEAVE_WIDGETS_DEMO_CONVERSATIONS", "12")
+    monkeypatch.delenv("WF_TRACE_SERVER_URL", raising=False)
+    monkeypatch.delenv("WEAVE_WIDGETS_PROJECT", raising=False)
+    monkeypatch.delenv("WANDB_API_KEY", raising=False)
+    return monkeypatch
+
+
+def test_quickstart(tmp_path: Path, kernel_env: Any) -> None:
+    notebook = execute("quickstart.ipynb", tmp_path)
+    text = printed(notebook)
+    assert (tmp_path / "quickstart.db").is_file(), "started its own local server"
+    assert "wrote 12 demo conversations" in text
+    assert "listed (12, " in text
+    assert "conversations (12, 8)" in text
+    assert "spans (" in text
+    assert "observer saw 1 selection: " in text
+    assert "ERROR True" in text
+    types = mimetypes(notebook)
+    assert WIDGET_VIEW in types, "the widget view is displayed"
+    assert sum(t.startswith("application/vnd.vegalite") for t in types) >= 3
+    exports = tmp_path / "exports"
+    assert (exports / "minimap.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert (exports / "durations.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert (exports / "errors.svg").read_text(encoding="utf-8").startswith("<svg")
+    assert 'id="vega-spec"' in (exports / "ratings.html").read_text(encoding="utf-8")
+    assert (
+        (exports / "widget.html")
+        .read_text(encoding="utf-8")
+        .lstrip()
+        .lower()
+        .startswith("<!doctype html")
+    )
+    for name in ("minimap.png", "errors.svg", "durations.png", "ratings.html", "widget.html"):
+        assert f"wrote exports/{name}" in text
+
+
+def test_explore_uses_the_server_it_is_given(
+    tmp_path: Path, kernel_env: Any, local_server: str, project_id: str
+) -> None:
+    kernel_env.setenv("WF_TRACE_SERVER_URL", local_server)
+    kernel_env.setenv("WEAVE_WIDGETS_PROJECT", project_id)
+    notebook = execute("explore.ipynb", tmp_path)
+    text = printed(notebook)
+    assert not (tmp_path / "explore.db").exists(), "used WF_TRACE_SERVER_URL"
+    assert f"server {local_server} project {project_id}" in text
+    assert "wrote 12 demo conversations" in text
+    assert "conversations=12" in text
+    assert "tool spans " in text
+    assert "error turns " in text
+    assert "selected " in text
+    assert " of 12" in text
+    assert WIDGET_VIEW in mimetypes(notebook)

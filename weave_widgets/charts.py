@@ -1,0 +1,613 @@
+"""Altair charts of ``ConversationData``: the span minimap and overview charts.
+
+Every function returns a plain Altair chart (or layer) that can be restyled with the usual
+``.properties(...)``, ``.encode(...)`` and ``.configure_*(...)`` calls. Aggregations happen
+in pandas, so overview charts embed a handful of rows whatever the number of spans; the
+minimap embeds one row per span (or per turn with ``aggregate="turn"``) and refuses, with a
+clear message, to draw more than ``max_spans`` of them. Export with ``save`` (from
+``weave_widgets.export``, re-exported here).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Final, Literal
+
+import altair as alt
+import emoji
+import numpy as np
+import pandas as pd
+
+from weave_widgets.categories import CATEGORIES, CATEGORY_COLORS, STATUS_COLORS
+from weave_widgets.export import save
+from weave_widgets.frames import ConversationData
+
+__all__ = [
+    "KINDS",
+    "chart",
+    "duration_by_category",
+    "errors_by_operation",
+    "minimap_chart",
+    "ratings_by_turn",
+    "save",
+    "turns_per_conversation",
+]
+
+ColorBy = Literal["category", "status"]
+WidthBy = Literal["duration", "uniform"]
+Scale = Literal["linear", "sqrt", "log"]
+Aggregate = Literal["span", "turn"]
+
+DEFAULT_MAX_SPANS: Final = 5_000
+"""Altair's own row limit: the most span bars ``minimap_chart`` draws unless told otherwise."""
+ALTAIR_MAX_ROWS: Final = 5_000
+MIN_WIDTH_FRACTION: Final = 0.003
+"""Zero-length spans still get this fraction of the longest row, so they stay visible."""
+
+STATUSES: Final = ("OK", "ERROR", "UNSET")
+ERROR_RED: Final = STATUS_COLORS["ERROR"]
+RATING_COLORS: Final = ("#c0392b", "#a66f00", "#1e7d45")
+"""Badge colours for ratings 0, 0.5 and 1 (dark enough to read as text on white)."""
+RATING_BADGE_PX: Final = 44
+"""Room left for the rating badge before the text tags on the line below the bars."""
+
+MAX_TURN_TICKS: Final = 16
+
+_SCALES: Final[dict[str, Callable[[np.ndarray[Any, Any]], np.ndarray[Any, Any]]]] = {
+    "linear": lambda ms: ms,
+    "sqrt": np.sqrt,
+    "log": np.log1p,
+}
+_X_TITLES: Final = {
+    "linear": "cumulative duration (ms)",
+    "sqrt": "cumulative √duration (√ms)",
+    "log": "cumulative log(1 + duration in ms)",
+}
+
+
+def _choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ValueError(f"{name}={value!r} is not supported; choose one of {list(allowed)}")
+
+
+def _data(frame: pd.DataFrame) -> Any:
+    """``frame`` as chart data: the frame itself when small, inline JSON rows when it is over
+    Altair's row limit (the caller has already decided, on purpose, to draw that many)."""
+    if len(frame) <= ALTAIR_MAX_ROWS:
+        return frame
+    return alt.InlineData(values=json.loads(frame.to_json(orient="records")))
+
+
+def _category_color(legend: alt.Legend | None = None) -> alt.Color:
+    return alt.Color(
+        "category:N",
+        title="category",
+        legend=legend if legend is not None else alt.Legend(),
+        scale=alt.Scale(domain=list(CATEGORIES), range=[CATEGORY_COLORS[c] for c in CATEGORIES]),
+    )
+
+
+def _status_color(legend: alt.Legend | None = None) -> alt.Color:
+    return alt.Color(
+        "status:N",
+        title="status",
+        legend=legend if legend is not None else alt.Legend(),
+        scale=alt.Scale(domain=list(STATUSES), range=[STATUS_COLORS[s] for s in STATUSES]),
+    )
+
+
+# --------------------------------------------------------------------------- minimap
+
+
+@dataclass(frozen=True)
+class _RowLayout:
+    """Vertical layout inside one conversation row, in pixels from the row centre."""
+
+    bar_height: int
+    offset: float  # bar centre (negative: up, leaving room for the text line below)
+
+    @classmethod
+    def for_row(cls, row_step: int, with_feedback: bool) -> _RowLayout:
+        if not with_feedback:
+            return cls(bar_height=max(4, round(row_step * 0.6)), offset=0.0)
+        return cls(bar_height=max(6, round(row_step * 0.3)), offset=-round(row_step * 0.09))
+
+    @property
+    def above(self) -> float:
+        """``dy`` of the bottom of text drawn above the bars."""
+        return self.offset - self.bar_height / 2 - 1
+
+    @property
+    def below(self) -> float:
+        """``dy`` of the top of text drawn below the bars."""
+        return self.offset + self.bar_height / 2 + 2
+
+
+def minimap_chart(
+    data: ConversationData,
+    *,
+    color_by: ColorBy = "category",
+    width_by: WidthBy = "duration",
+    scale: Scale = "linear",
+    aggregate: Aggregate = "span",
+    max_spans: int = DEFAULT_MAX_SPANS,
+    width: int = 640,
+    row_step: int = 46,
+    show_feedback: bool = True,
+) -> alt.LayerChart:
+    """The span minimap as a Vega-Lite chart: one row per conversation (in
+    ``data.conversations`` order), spans as bars laid end to end, coloured by category or
+    status, ERROR spans outlined in red, turn starts as ticks, and feedback at its turn
+    (conversation-level feedback at x=0): emoji tags as glyphs above the bars, text tags and
+    rating badges below. ``aggregate="turn"`` draws one bar per turn (its dominant category,
+    ERROR if any span failed). Raises ``ValueError`` when more than ``max_spans`` bars would
+    be drawn, saying how to choose fewer conversations."""
+    _choice("color_by", color_by, ("category", "status"))
+    _choice("width_by", width_by, ("duration", "uniform"))
+    _choice("scale", scale, tuple(_SCALES))
+    _choice("aggregate", aggregate, ("span", "turn"))
+    bars = _turn_rows(data.spans) if aggregate == "turn" else data.spans
+    _check_size(data, bars, aggregate, max_spans)
+    bars = _place(bars, width_by, scale)
+    ids = list(data.conversations["conversation_id"])
+    layout = _RowLayout.for_row(row_step, show_feedback)
+    y = alt.Y(
+        "conversation_id:N",
+        title="conversation",
+        scale=alt.Scale(domain=ids),
+        axis=alt.Axis(
+            labelLimit=220, labelFontSize=11, labelOffset=layout.offset, ticks=False, domain=False
+        ),
+    )
+    x_title = "span position (one unit per bar)" if width_by == "uniform" else _X_TITLES[scale]
+    layers = [_bar_layer(bars, y, x_title, color_by, aggregate, layout)]
+    if aggregate == "span":
+        layers.append(_turn_tick_layer(bars, y, layout))
+    if show_feedback:
+        layers.extend(_feedback_layers(data, bars, y, layout))
+    n_conv = len(ids)
+    unit = "turns" if aggregate == "turn" else "spans"
+    title = alt.Title(
+        "Conversation minimap",
+        subtitle=f"{n_conv} conversations, {len(bars)} {unit}; coloured by {color_by}, "
+        f"ERROR outlined in red, ticks mark turn starts",
+        anchor="start",
+    )
+    minimap = alt.LayerChart(layer=layers, title=title, width=width, height=alt.Step(row_step))
+    resolved: alt.LayerChart = minimap.resolve_scale(color="independent")
+    return resolved
+
+
+def _check_size(data: ConversationData, bars: pd.DataFrame, aggregate: str, max_spans: int) -> None:
+    if len(bars) <= max_spans:
+        return
+    per_conv = bars.groupby("conversation_id", sort=False).size()
+    counts = per_conv.reindex(data.conversations["conversation_id"]).fillna(0).cumsum()
+    fit = max(1, int((counts <= max_spans).sum()))
+    unit = "turns" if aggregate == "turn" else "spans"
+    hint = "" if aggregate == "turn" else ", draw one bar per turn with aggregate='turn'"
+    raise ValueError(
+        f"minimap_chart would draw {len(bars):,} {unit} of {len(data.conversations):,} "
+        f"conversations, over max_spans={max_spans:,} (a Vega-Lite chart embeds every bar). "
+        f"Choose fewer conversations, e.g. "
+        f"data.select(data.conversations.conversation_id[:{fit}]) ({fit} fit){hint}, "
+        f"or pass a larger max_spans."
+    )
+
+
+def _turn_rows(spans: pd.DataFrame) -> pd.DataFrame:
+    """One row per turn: summed duration, span/error counts, dominant category by duration."""
+    keys = ["conversation_id", "turn_index"]
+    grouped = spans.groupby(keys, sort=False, observed=True)
+    turns = grouped.agg(
+        trace_id=("trace_id", "first"),
+        span_index=("span_index", "min"),
+        n_spans=("span_id", "size"),
+        duration_ms=("duration_ms", "sum"),
+    )
+    status = spans["status"].astype(str)
+    turns["n_errors"] = (status == "ERROR").groupby([spans[k] for k in keys]).sum()
+    unset = (status == "UNSET").groupby([spans[k] for k in keys]).any()
+    turns["status"] = np.where(turns["n_errors"] > 0, "ERROR", np.where(unset, "UNSET", "OK"))
+    by_cat = (
+        spans.assign(category=spans["category"].astype(str), weight=spans["duration_ms"] + 1)
+        .groupby([*keys, "category"], sort=False)["weight"]
+        .sum()
+    )
+    dominant = by_cat.loc[by_cat.groupby(level=[0, 1]).idxmax()].reset_index(level="category")
+    turns["category"] = dominant["category"]
+    turns = turns.reset_index()
+    turns["operation_name"] = turns["n_spans"].astype(str) + " spans"
+    return turns.sort_values(["conversation_id", "span_index"], kind="stable").reset_index(
+        drop=True
+    )
+
+
+def _place(bars: pd.DataFrame, width_by: str, scale: str) -> pd.DataFrame:
+    """Plain-typed copy of ``bars`` with x0/x1: bars laid end to end within each conversation."""
+    duration = bars["duration_ms"].to_numpy(dtype=np.float64)
+    if width_by == "uniform":
+        widths = np.ones(len(bars))
+    else:
+        widths = _SCALES[scale](duration)
+        totals = pd.Series(widths).groupby(bars["conversation_id"].to_numpy()).sum()
+        longest = float(totals.max()) if len(totals) else 0.0
+        widths = np.maximum(widths, MIN_WIDTH_FRACTION * longest if longest > 0 else 1.0)
+    x1 = pd.Series(widths).groupby(bars["conversation_id"].to_numpy(), sort=False).cumsum()
+    placed = pd.DataFrame({c: _plain(bars[c]) for c in bars.columns})
+    placed["x0"] = (x1 - widths).to_numpy()
+    placed["x1"] = x1.to_numpy()
+    return placed
+
+
+def _plain(column: pd.Series) -> pd.Series:
+    """Categorical/string extension columns as plain object/number columns for Vega-Lite."""
+    if isinstance(column.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(column):
+        return column.astype(object).where(column.notna(), None)
+    return column
+
+
+def _bar_layer(
+    bars: pd.DataFrame, y: alt.Y, x_title: str, color_by: str, aggregate: str, layout: _RowLayout
+) -> alt.Chart:
+    legend = alt.Legend(orient="bottom", direction="horizontal")
+    color = _category_color(legend) if color_by == "category" else _status_color(legend)
+    is_error = alt.datum.status == "ERROR"
+    tooltip = [
+        alt.Tooltip("conversation_id:N", title="conversation"),
+        alt.Tooltip("turn_index:Q", title="turn"),
+        alt.Tooltip("trace_id:N", title="trace_id"),
+    ]
+    if aggregate == "turn":
+        tooltip += [
+            alt.Tooltip("n_spans:Q", title="spans"),
+            alt.Tooltip("n_errors:Q", title="errors"),
+        ]
+    else:
+        tooltip += [
+            alt.Tooltip("span_index:Q", title="span"),
+            alt.Tooltip("span_id:N", title="span_id"),
+            alt.Tooltip("operation_name:N", title="operation"),
+        ]
+    tooltip += [
+        alt.Tooltip("category:N"),
+        alt.Tooltip("status:N"),
+        alt.Tooltip("duration_ms:Q", title="duration (ms)", format=","),
+    ]
+    layer: alt.Chart = (
+        alt.Chart(_data(bars))
+        .mark_bar(height=layout.bar_height, yOffset=layout.offset, cornerRadius=1)
+        .encode(
+            x=alt.X("x0:Q", title=x_title, axis=alt.Axis(grid=False, tickCount=8)),
+            x2="x1:Q",
+            y=y,
+            color=color,
+            stroke=alt.condition(is_error, alt.value(ERROR_RED), alt.value("white")),
+            strokeWidth=alt.condition(is_error, alt.value(2), alt.value(0.6)),
+            tooltip=tooltip,
+        )
+    )
+    return layer
+
+
+def _turn_tick_layer(bars: pd.DataFrame, y: alt.Y, layout: _RowLayout) -> alt.Chart:
+    """A tick where a new turn starts (every turn change after the first span)."""
+    conv = bars["conversation_id"]
+    new_turn = (bars["turn_index"] != bars["turn_index"].shift()) & (conv == conv.shift())
+    starts = bars.loc[new_turn, ["conversation_id", "turn_index", "trace_id", "x0"]]
+    ticks: alt.Chart = (
+        alt.Chart(_data(starts))
+        .mark_tick(
+            color="#222",
+            thickness=1.5,
+            size=layout.bar_height + 6,
+            yOffset=layout.offset,
+            orient="vertical",
+        )
+        .encode(
+            x="x0:Q",
+            y=y,
+            tooltip=[
+                alt.Tooltip("turn_index:Q", title="turn starts"),
+                alt.Tooltip("trace_id:N", title="trace_id"),
+            ],
+        )
+    )
+    return ticks
+
+
+def _feedback_layers(
+    data: ConversationData, bars: pd.DataFrame, y: alt.Y, layout: _RowLayout
+) -> list[alt.Chart]:
+    """Emoji glyphs above the bars; below them a rating badge (mean value, coloured) then the
+    text tags; all at the start of their turn (conversation-level feedback at x=0)."""
+    marks = _feedback_marks(data, bars)
+    tooltip = [
+        alt.Tooltip("conversation_id:N", title="conversation"),
+        alt.Tooltip("where:N", title="on"),
+        alt.Tooltip("detail:N", title="feedback"),
+    ]
+
+    def text_layer(frame: pd.DataFrame, **mark: Any) -> alt.Chart:
+        layer: alt.Chart = (
+            alt.Chart(_data(frame))
+            .mark_text(align="left", **mark)
+            .encode(x="x:Q", y=y, text="text:N", tooltip=tooltip)
+        )
+        return layer
+
+    below = {"dy": layout.below, "baseline": "top", "fontSize": 10}
+    emojis = text_layer(marks["emoji"], dx=1, dy=layout.above, baseline="bottom", fontSize=13)
+    tags = text_layer(
+        marks["tag"], dx=RATING_BADGE_PX, color="#444", fontStyle="italic", limit=160, **below
+    )
+    ratings: alt.Chart = text_layer(marks["rating"], dx=2, fontWeight="bold", **below).encode(
+        color=alt.Color(
+            "value:Q",
+            title="mean rating",
+            scale=alt.Scale(domain=[0, 0.5, 1], range=list(RATING_COLORS), clamp=True),
+            legend=alt.Legend(orient="bottom", direction="horizontal", gradientLength=120),
+        )
+    )
+    return [emojis, tags, ratings]
+
+
+def _feedback_marks(data: ConversationData, bars: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Marker text per (conversation, position): ``emoji``, ``tag`` and ``rating`` frames with
+    columns conversation_id, x, where, text, detail (and value, the mean, for ratings)."""
+    turn_x = bars.groupby(["conversation_id", "turn_index"], sort=False)["x0"].min()
+
+    def position(frame: pd.DataFrame) -> pd.DataFrame:
+        turn = frame["turn_index"].astype("float64")
+        key = pd.MultiIndex.from_arrays([frame["conversation_id"].astype(object), turn])
+        x = pd.Series(turn_x.reindex(key).to_numpy(), index=frame.index).fillna(0.0)
+        turn_name = "turn " + turn.astype("Int64").astype(str)
+        where = np.where(
+            frame["trace_id"].isna(),
+            "conversation",
+            np.where(turn.isna(), "turn not in spans", turn_name),
+        )
+        return frame.assign(
+            conversation_id=frame["conversation_id"].astype(object), x=x.to_numpy(), where=where
+        )
+
+    def joined(frame: pd.DataFrame, column: str, sep: str) -> pd.DataFrame:
+        grouped = frame.groupby(["conversation_id", "x"], sort=False)
+        out = pd.DataFrame(
+            {
+                "where": grouped["where"].agg(lambda w: ", ".join(dict.fromkeys(w))),
+                "text": grouped[column].agg(sep.join),
+            }
+        )
+        out["detail"] = out["text"]
+        return out.reset_index()
+
+    tags = position(data.feedback).explode("tags").dropna(subset=["tags"])
+    tags = tags.assign(tags=tags["tags"].astype(str))
+    is_emoji = tags["tags"].map(emoji.purely_emoji).astype(bool)
+
+    ratings = position(data.ratings)
+    ratings = ratings.assign(
+        badge=ratings["name"].astype(str) + " " + ratings["value"].map("{:.2f}".format).astype(str)
+    )
+    badges = joined(ratings, "badge", " · ")
+    mean = ratings.groupby(["conversation_id", "x"], sort=False)["value"].mean()
+    badges["value"] = mean.to_numpy()
+    badges["text"] = badges["value"].map("★{:.2f}".format)
+    return {
+        "emoji": joined(tags[is_emoji], "tags", ""),
+        "tag": joined(tags[~is_emoji], "tags", " · "),
+        "rating": badges,
+    }
+
+
+# --------------------------------------------------------------------------- overviews
+
+
+def errors_by_operation(data: ConversationData, *, top: int = 25) -> alt.LayerChart:
+    """Span counts per operation, stacked by status, with the error rate at the bar end;
+    the ``top`` operations with the most errors (then most spans)."""
+    spans = data.spans
+    counts = (
+        spans.assign(status=spans["status"].astype(str))
+        .groupby(["operation_name", "status"])
+        .size()
+        .unstack(fill_value=0)
+        .reindex(columns=list(STATUSES), fill_value=0)
+    )
+    totals = pd.DataFrame({"n_spans": counts.sum(axis=1), "n_errors": counts["ERROR"]})
+    totals = totals.sort_values(["n_errors", "n_spans"], ascending=False).head(top)
+    totals["error_rate"] = totals["n_errors"] / totals["n_spans"]
+    totals["label"] = (100 * totals["error_rate"]).map("{:.0f}% errors".format)
+    stacked = counts.loc[totals.index].stack().rename("n").reset_index()  # type: ignore[call-overload]
+    stacked = stacked[stacked["n"] > 0].astype({"operation_name": object})
+    order = list(totals.index)
+    y = alt.Y("operation_name:N", sort=order, title="operation", axis=alt.Axis(labelLimit=200))
+    bars = (
+        alt.Chart(stacked)
+        .mark_bar()
+        .encode(
+            x=alt.X("n:Q", title="spans", stack="zero"),
+            y=y,
+            color=_status_color(),
+            order=alt.Order("status_order:Q"),
+            tooltip=[
+                alt.Tooltip("operation_name:N", title="operation"),
+                alt.Tooltip("status:N"),
+                alt.Tooltip("n:Q", title="spans", format=","),
+            ],
+        )
+        .transform_calculate(status_order=f"indexof({list(STATUSES)}, datum.status)")
+    )
+    labels = (
+        alt.Chart(totals.reset_index().astype({"operation_name": object}))
+        .mark_text(align="left", dx=4, fontSize=11, color="#333")
+        .encode(x="n_spans:Q", y=y, text="label:N")
+    )
+    return alt.LayerChart(
+        layer=[bars, labels],
+        title=alt.Title(
+            "Errors by operation",
+            subtitle=f"{int(totals['n_errors'].sum()):,} ERROR spans of {len(spans):,}",
+            anchor="start",
+        ),
+        width=420,
+    )
+
+
+def duration_by_category(
+    data: ConversationData, *, scale: Literal["log", "linear"] = "log"
+) -> alt.LayerChart:
+    """Span duration distribution per category as box plots computed in pandas: the box is
+    the interquartile range, the white tick the median, whiskers the 5th-95th percentiles.
+    On the log scale durations below 1 ms are drawn at 1 ms."""
+    _choice("scale", scale, ("log", "linear"))
+    spans = data.spans
+    ms = spans["duration_ms"].astype("float64")
+    if scale == "log":
+        ms = ms.clip(lower=1.0)
+    grouped = ms.groupby(spans["category"].astype(str))
+    quantiles = {"p05": 0.05, "q1": 0.25, "median": 0.5, "q3": 0.75, "p95": 0.95}
+    stats = pd.DataFrame({name: grouped.quantile(q) for name, q in quantiles.items()})
+    stats["n"] = grouped.size()
+    stats = stats.reindex([c for c in CATEGORIES if c in stats.index])
+    stats = stats.rename_axis("category").reset_index().astype({"category": object})
+    y = alt.Y("category:N", sort=list(CATEGORIES), title="category")
+    x_title = "span duration (ms" + (", log scale)" if scale == "log" else ")")
+    base = alt.Chart(stats).encode(
+        y=y,
+        tooltip=[
+            alt.Tooltip("category:N"),
+            alt.Tooltip("n:Q", title="spans", format=","),
+            alt.Tooltip("p05:Q", title="5th pct (ms)", format=",.0f"),
+            alt.Tooltip("q1:Q", title="25th pct (ms)", format=",.0f"),
+            alt.Tooltip("median:Q", title="median (ms)", format=",.0f"),
+            alt.Tooltip("q3:Q", title="75th pct (ms)", format=",.0f"),
+            alt.Tooltip("p95:Q", title="95th pct (ms)", format=",.0f"),
+        ],
+    )
+    x = alt.X("p05:Q", title=x_title, scale=alt.Scale(type=scale))
+    whisker = base.mark_rule(color="#555").encode(x=x, x2="p95:Q")
+    box = base.mark_bar(size=16).encode(x="q1:Q", x2="q3:Q", color=_category_color())
+    median = base.mark_tick(color="#1a1a1a", size=18, thickness=2).encode(x="median:Q")
+    count = base.mark_text(align="left", dx=6, fontSize=10, color="#555").encode(
+        x="p95:Q", text=alt.Text("n:Q", format=",")
+    )
+    return alt.LayerChart(
+        layer=[whisker, box, median, count],
+        title=alt.Title(
+            "Span duration by category",
+            subtitle="box: 25th-75th percentile, black tick: median, whiskers: 5th-95th; "
+            "number: spans",
+            anchor="start",
+        ),
+        width=420,
+    )
+
+
+def ratings_by_turn(data: ConversationData) -> alt.LayerChart:
+    """Mean rating per turn index and rating name (turn-level ratings only; the band spans
+    min to max). Ratings over time are not possible: the response carries no timestamps."""
+    ratings = data.ratings.dropna(subset=["turn_index"])
+    grouped = ratings.groupby([ratings["name"].astype(str), ratings["turn_index"].astype(int)])
+    stats = grouped["value"].agg(["mean", "min", "max", "size"]).reset_index()
+    stats = stats.rename(columns={"size": "n"}).astype({"name": object})
+    last = int(stats["turn_index"].max()) if len(stats) else 0
+    step = max(1, -(-(last + 1) // MAX_TURN_TICKS))
+    x = alt.X(
+        "turn_index:Q",
+        title="turn (0-based)",
+        scale=alt.Scale(domain=[0, max(last, 1)], nice=False),
+        axis=alt.Axis(values=list(range(0, last + 1, step)), format="d", grid=False),
+    )
+    tooltip = [
+        alt.Tooltip("name:N", title="rating"),
+        alt.Tooltip("turn_index:Q", title="turn"),
+        alt.Tooltip("mean:Q", format=".2f"),
+        alt.Tooltip("min:Q", format=".2f"),
+        alt.Tooltip("max:Q", format=".2f"),
+        alt.Tooltip("n:Q", title="ratings"),
+    ]
+    legend = alt.Legend(symbolType="stroke", symbolStrokeWidth=3, symbolOpacity=1)
+    color = alt.Color("name:N", title="rating", legend=legend)
+    base = alt.Chart(stats).encode(x=x, color=color, tooltip=tooltip)
+    band = base.mark_area(opacity=0.15).encode(y="min:Q", y2="max:Q")
+    line = base.mark_line(point=True).encode(y=alt.Y("mean:Q", title="mean rating"))
+    return alt.LayerChart(
+        layer=[band, line],
+        title=alt.Title(
+            "Ratings per turn",
+            subtitle=f"{len(ratings):,} turn-level ratings; line: mean, band: min-max",
+            anchor="start",
+        ),
+        width=420,
+        height=240,
+    )
+
+
+def turns_per_conversation(data: ConversationData) -> alt.Chart:
+    """How many conversations have each number of turns, split by whether they had errors."""
+    conv = data.conversations
+    has_errors = np.where(conv["n_errors"] > 0, "with errors", "no errors")
+    counts = (
+        pd.DataFrame({"n_turns": conv["n_turns"].to_numpy(), "errors": has_errors})
+        .value_counts()
+        .rename("conversations")
+        .reset_index()
+    )
+    bars: alt.Chart = (
+        alt.Chart(counts)
+        .mark_bar()
+        .encode(
+            x=alt.X(
+                "n_turns:O",
+                title="turns in the conversation",
+                sort="ascending",
+                axis=alt.Axis(labelAngle=0),
+            ),
+            y=alt.Y("conversations:Q", title="conversations", stack="zero"),
+            color=alt.Color(
+                "errors:N",
+                title="",
+                scale=alt.Scale(
+                    domain=["no errors", "with errors"],
+                    range=[STATUS_COLORS["OK"], STATUS_COLORS["ERROR"]],
+                ),
+            ),
+            tooltip=[
+                alt.Tooltip("n_turns:O", title="turns"),
+                alt.Tooltip("errors:N", title="errors"),
+                alt.Tooltip("conversations:Q"),
+            ],
+        )
+        .properties(
+            title=alt.Title(
+                "Turns per conversation",
+                subtitle=f"{len(conv):,} conversations",
+                anchor="start",
+            ),
+            width=420,
+            height=240,
+        )
+    )
+    return bars
+
+
+KINDS: Final[dict[str, Callable[..., Any]]] = {
+    "minimap": minimap_chart,
+    "errors": errors_by_operation,
+    "durations": duration_by_category,
+    "ratings": ratings_by_turn,
+    "turns": turns_per_conversation,
+}
+"""``chart(data, kind)`` names and the functions behind them."""
+
+
+def chart(data: ConversationData, kind: str = "minimap", **options: Any) -> alt.TopLevelMixin:
+    """The chart ``kind`` (one of ``KINDS``) of ``data``; ``options`` go to its function."""
+    if kind not in KINDS:
+        raise ValueError(f"kind={kind!r} is not a chart kind; choose one of {list(KINDS)}")
+    made: alt.TopLevelMixin = KINDS[kind](data, **options)
+    return made

@@ -1,0 +1,367 @@
+"""SQLite storage for spans and feedback (WAL, parameterised SQL only).
+
+One connection per thread; writes are serialised by a lock and each request is one
+transaction, so concurrent writers lose nothing and a restart on the same file keeps every
+committed row. Times are integer microseconds UTC so they order correctly.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, NamedTuple
+
+import orjson
+
+from weave_widgets.models import MAX_CONVERSATION_SPANS
+from weave_widgets.server.calls import CallEnd, SpanRow, apply_end
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS spans (
+    project_id TEXT NOT NULL,
+    span_id TEXT NOT NULL,
+    trace_id TEXT NOT NULL,
+    parent_id TEXT,
+    conversation_id TEXT,
+    operation_name TEXT NOT NULL,
+    op_name TEXT NOT NULL,
+    agent_name TEXT,
+    started_at INTEGER NOT NULL,
+    ended_at INTEGER,
+    status TEXT NOT NULL,
+    exception TEXT,
+    source TEXT NOT NULL,
+    start_json BLOB NOT NULL,
+    end_json BLOB,
+    PRIMARY KEY (project_id, span_id)
+);
+CREATE INDEX IF NOT EXISTS spans_by_conversation
+    ON spans (project_id, conversation_id, started_at, span_id,
+              operation_name, trace_id, status, ended_at);
+CREATE INDEX IF NOT EXISTS spans_by_trace ON spans (project_id, trace_id);
+CREATE TABLE IF NOT EXISTS feedback (
+    id TEXT NOT NULL,
+    project_id TEXT NOT NULL,
+    weave_ref TEXT NOT NULL,
+    feedback_type TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    wb_user_id TEXT NOT NULL,
+    conversation_id TEXT,
+    trace_id TEXT,
+    marker BLOB,
+    body BLOB NOT NULL,
+    PRIMARY KEY (project_id, id)
+);
+CREATE INDEX IF NOT EXISTS feedback_by_conversation
+    ON feedback (project_id, conversation_id, created_at) WHERE marker IS NOT NULL;
+"""
+
+_SPAN_VALUES = "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_INSERT_SPAN = "INSERT INTO spans " + _SPAN_VALUES
+_UPSERT_SPAN = "INSERT OR REPLACE INTO spans " + _SPAN_VALUES
+_INSERT_FEEDBACK = "INSERT INTO feedback VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_END_SPAN = (
+    "UPDATE spans SET ended_at = ?, status = ?, exception = ?, end_json = ? "
+    "WHERE project_id = ? AND span_id = ?"
+)
+_SPANS_QUERY = """
+SELECT conversation_id, operation_name, trace_id, span_id,
+       CASE WHEN status IN ('UNSET', 'OK', 'ERROR') THEN status ELSE 'UNSET' END,
+       CASE WHEN ended_at > started_at THEN ended_at / 1000 - started_at / 1000 ELSE 0 END
+FROM spans
+WHERE project_id = ? AND conversation_id IN (SELECT value FROM json_each(?))
+  AND started_at >= ? AND started_at < ?
+ORDER BY conversation_id, started_at, span_id
+"""
+# Markers of feedback anchored to a requested conversation, plus turn feedback that names no
+# conversation but whose trace has a span in one.
+_MARKERS_QUERY = """
+SELECT conversation_id, marker FROM feedback
+WHERE project_id = ?1 AND marker IS NOT NULL
+  AND conversation_id IN (SELECT value FROM json_each(?2))
+UNION ALL
+SELECT DISTINCT s.conversation_id, f.marker FROM feedback f
+JOIN spans s ON s.project_id = f.project_id AND s.trace_id = f.trace_id
+WHERE f.project_id = ?1 AND f.marker IS NOT NULL AND f.conversation_id IS NULL
+  AND s.conversation_id IN (SELECT value FROM json_each(?2))
+"""
+_GROUPS_QUERY = """
+SELECT COALESCE(conversation_id, '') AS conversation_id,
+       COUNT(*) AS span_count,
+       SUM(operation_name = 'invoke_agent') AS invocation_count,
+       COUNT(DISTINCT conversation_id) AS conversation_count,
+       SUM(CASE WHEN ended_at > started_at THEN ended_at / 1000 - started_at / 1000 ELSE 0 END)
+           AS total_duration_ms,
+       SUM(status = 'ERROR') AS error_count,
+       json_group_array(DISTINCT agent_name) AS agent_names,
+       MIN(started_at) AS first_seen,
+       MAX(started_at) AS last_seen,
+       COUNT(*) OVER () AS total_count
+FROM spans
+WHERE project_id = ? AND started_at >= ? AND started_at < ?
+GROUP BY 1
+ORDER BY {order}
+LIMIT ? OFFSET ?
+"""
+GROUP_SORT_FIELDS = (
+    "last_seen",
+    "first_seen",
+    "span_count",
+    "invocation_count",
+    "total_duration_ms",
+    "error_count",
+    "conversation_id",
+)
+"""Fields ``/agents/spans/query`` can sort conversation groups by."""
+
+MIN_TIME = -(2**62)
+MAX_TIME = 2**62
+
+
+class StoreError(Exception):
+    """A write the store refuses; ``status`` is the HTTP status to answer with."""
+
+    status = 400
+
+
+class DuplicateId(StoreError):
+    status = 409
+
+
+class UnknownCall(StoreError):
+    status = 404
+
+
+class Group(NamedTuple):
+    """One conversation group of the listing (times in microseconds)."""
+
+    conversation_id: str
+    span_count: int
+    invocation_count: int
+    conversation_count: int
+    total_duration_ms: int
+    error_count: int
+    agent_names: list[str]
+    first_seen: int
+    last_seen: int
+
+
+class FeedbackRow(NamedTuple):
+    id: str
+    project_id: str
+    weave_ref: str
+    feedback_type: str
+    created_at: int
+    wb_user_id: str
+    conversation_id: str | None
+    trace_id: str | None
+    marker: bytes | None
+    body: bytes
+
+
+class Store:
+    """The local server's database at ``path`` (created if missing)."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = os.fspath(path)
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._conns_lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        with self._write_lock:
+            self._conn().executescript(_SCHEMA)
+
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(
+                self.path, timeout=30.0, isolation_level=None, check_same_thread=False
+            )
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn = conn
+            with self._conns_lock:
+                self._connections.append(conn)
+        return conn
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        conn = self._conn()
+        with self._write_lock:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def close(self) -> None:
+        """Close every connection this store opened."""
+        with self._conns_lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
+            self._local = threading.local()
+
+    # --- writes ------------------------------------------------------------------------------
+
+    def write_calls(self, starts: Sequence[SpanRow], ends: Sequence[CallEnd]) -> None:
+        """Insert ``starts`` and apply ``ends`` in one transaction (all or nothing).
+
+        An end whose start is in the same batch is merged before inserting. Raises
+        :class:`DuplicateId` for a call id that already exists and :class:`UnknownCall` for an
+        end whose call was never started.
+        """
+        pending: dict[tuple[str, str], SpanRow] = {}
+        for row in starts:
+            key = (row.project_id, row.span_id)
+            if key in pending:
+                raise DuplicateId(f"call id {row.span_id!r} appears twice in this request")
+            pending[key] = row
+        later: list[CallEnd] = []
+        for end in ends:
+            key = (end.project_id, end.span_id)
+            if key in pending:
+                pending[key] = apply_end(pending[key], end)
+            else:
+                later.append(end)
+        with self._write() as conn:
+            try:
+                conn.executemany(_INSERT_SPAN, pending.values())
+            except sqlite3.IntegrityError:
+                raise DuplicateId(self._duplicate_message(conn, pending)) from None
+            for end in later:
+                cur = conn.execute(
+                    _END_SPAN,
+                    (end.ended_at, end.status, end.exception, end.end_json, *end[:2]),
+                )
+                if cur.rowcount == 0:
+                    raise UnknownCall(
+                        f"no call {end.span_id!r} in project {end.project_id!r}; "
+                        "start the call (POST /call/start) before ending it"
+                    )
+
+    @staticmethod
+    def _duplicate_message(
+        conn: sqlite3.Connection, pending: dict[tuple[str, str], SpanRow]
+    ) -> str:
+        for project_id, span_id in pending:
+            found = conn.execute(
+                "SELECT 1 FROM spans WHERE project_id = ? AND span_id = ?", (project_id, span_id)
+            ).fetchone()
+            if found:
+                return (
+                    f"call id {span_id!r} already exists in project {project_id!r}; "
+                    "use a new id (or omit it to have one generated)"
+                )
+        return "a call id in this request already exists"
+
+    def upsert_spans(self, rows: Sequence[SpanRow]) -> None:
+        """Insert OTLP spans; a re-sent span replaces the stored one."""
+        with self._write() as conn:
+            conn.executemany(_UPSERT_SPAN, rows)
+
+    def insert_feedback(self, rows: Sequence[FeedbackRow]) -> None:
+        """Insert feedback rows in one transaction; raises :class:`DuplicateId` on a known id."""
+        with self._write() as conn:
+            try:
+                conn.executemany(_INSERT_FEEDBACK, rows)
+            except sqlite3.IntegrityError:
+                raise DuplicateId(
+                    "a feedback id in this request already exists; use a new id or omit it"
+                ) from None
+
+    # --- reads -------------------------------------------------------------------------------
+
+    def conversation_spans(
+        self, project_id: str, conversation_ids: Sequence[str], after: int, before: int
+    ) -> list[dict[str, Any]]:
+        """One entry per distinct requested id, in request order (first occurrence wins).
+
+        Spans are ordered by ``(started_at, span_id)``; only the most recent
+        ``MAX_CONVERSATION_SPANS`` of a conversation are kept. Markers follow in feedback
+        creation order.
+        """
+        ids = list(dict.fromkeys(conversation_ids))
+        if not ids:
+            return []
+        conn = self._conn()
+        id_json = orjson.dumps(ids)
+        spans: dict[str, list[dict[str, Any]]] = {cid: [] for cid in ids}
+        current: list[dict[str, Any]] = []
+        current_id = None
+        for cid, op, trace, span, status, duration in conn.execute(
+            _SPANS_QUERY, (project_id, id_json, after, before)
+        ):
+            if cid != current_id:
+                current_id, current = cid, spans[cid]
+            current.append(
+                {
+                    "operation_name": op,
+                    "trace_id": trace,
+                    "span_id": span,
+                    "status": status,
+                    "duration_ms": duration,
+                }
+            )
+        markers: dict[str, list[Any]] = {cid: [] for cid in ids}
+        for cid, marker in conn.execute(_MARKERS_QUERY, (project_id, id_json)):
+            markers[cid].append(orjson.Fragment(marker))
+        return [
+            {
+                "conversation_id": cid,
+                "spans": spans[cid][-MAX_CONVERSATION_SPANS:],
+                "spans_feedback": markers[cid],
+            }
+            for cid in ids
+        ]
+
+    def conversation_groups(
+        self,
+        project_id: str,
+        after: int,
+        before: int,
+        sort: Sequence[tuple[str, str]],
+        limit: int,
+        offset: int,
+    ) -> tuple[list[Group], int]:
+        """Spans grouped by conversation (``""`` for spans without one) and the group count.
+
+        ``sort`` holds ``(field, "asc"|"desc")`` pairs with fields from ``GROUP_SORT_FIELDS``.
+        """
+        for field, direction in sort:
+            if field not in GROUP_SORT_FIELDS or direction not in ("asc", "desc"):
+                raise ValueError(f"cannot sort conversation groups by {field!r} {direction!r}")
+        order = ", ".join(f"{field} {direction}" for field, direction in sort)
+        if not any(field == "conversation_id" for field, _ in sort):
+            order += ", conversation_id asc"
+        rows = (
+            self._conn()
+            .execute(_GROUPS_QUERY.format(order=order), (project_id, after, before, limit, offset))
+            .fetchall()
+        )
+        if not rows and offset:
+            total = self._group_count(project_id, after, before)
+        else:
+            total = rows[0][-1] if rows else 0
+        groups = [
+            Group._make((*row[:6], sorted(n for n in orjson.loads(row[6]) if n), *row[7:9]))
+            for row in rows
+        ]
+        return groups, total
+
+    def _group_count(self, project_id: str, after: int, before: int) -> int:
+        row = (
+            self._conn()
+            .execute(
+                "SELECT COUNT(DISTINCT COALESCE(conversation_id, '')) FROM spans "
+                "WHERE project_id = ? AND started_at >= ? AND started_at < ?",
+                (project_id, after, before),
+            )
+            .fetchone()
+        )
+        return int(row[0])
