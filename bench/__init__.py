@@ -1,0 +1,1 @@
+"""Benchmarks of weave-widgets against the alternatives; run ``python -m bench``."""

@@ -28,8 +28,16 @@ from bench.common import Row, Sizes, faster, ms, percentile
 from bench.payload import plain_json
 from bench.seed import load
 
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 CHROMIUM = "/usr/bin/chromium"
 FIRST_PAINT_TARGET_MS = 300.0
 FRAME_TARGET_MS = 16.0

@@ -135,7 +135,7 @@ def peak_rss() -> int:
 
 def run_worker(module: str, *args: str, timeout: float = 1800) -> str:
     """Run ``python -m <module> args`` from the repo root; its stdout (raises on failure)."""
-    done = subprocess.run(  # noqa: S603 - our own interpreter and module
+    done = subprocess.run(
         [PYTHON, "-m", module, *args],
         cwd=ROOT,
         capture_output=True,
@@ -211,7 +211,7 @@ def _meminfo_kib(field: str) -> int:
 
 def _command(*args: str) -> str:
     try:
-        done = subprocess.run(args, capture_output=True, text=True, timeout=20, check=False)  # noqa: S603
+        done = subprocess.run(args, capture_output=True, text=True, timeout=20, check=False)
     except OSError:
         return "unavailable"
     return (done.stdout or done.stderr).strip() or "unavailable"

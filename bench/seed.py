@@ -10,8 +10,8 @@ conversation.
 from __future__ import annotations
 
 import contextlib
-import functools
 import datetime
+import functools
 import os
 import random
 import socket
@@ -176,7 +176,7 @@ def server(db_path: Path) -> Iterator[str]:
     """The local server app (as ``weave-widgets serve`` runs it, minus the per-request access
     log) on ``db_path`` in a subprocess; yields its URL."""
     port = _free_port()
-    proc = subprocess.Popen(  # noqa: S603 - our own interpreter
+    proc = subprocess.Popen(
         [PYTHON, "-c", _SERVE, str(db_path), str(port)],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,

@@ -16,6 +16,7 @@ import numpy as np
 import orjson
 import pandas as pd
 import pydantic
+import uuid_utils
 from pydantic import BaseModel
 
 from weave_widgets import columnar, refs
@@ -137,8 +138,45 @@ def _reader(model: type[M]) -> Callable[[Reply, str, str | None], M]:
     return read
 
 
+def _not_unicode(value: Any, path: str) -> str | None:
+    """The path of the first string (or key) in ``value`` that cannot be sent as UTF-8 JSON
+    (it holds a lone surrogate), else None."""
+    if isinstance(value, str):
+        return None if value.isascii() or _encodes(value) else path
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            where = f"{path}.{key}"
+            found = _not_unicode(key, where) or _not_unicode(item, where)
+            if found:
+                return found
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            found = _not_unicode(item, f"{path}[{index}]")
+            if found:
+                return found
+    return None
+
+
+def _encodes(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _check_unicode(value: Any, path: str) -> None:
+    where = _not_unicode(value, path)
+    if where is not None:
+        raise InvalidArgumentError(
+            f"{where} is not valid Unicode text (it holds a lone surrogate such as '\\ud800'); "
+            "decode bytes with the right encoding, or drop the broken characters"
+        )
+
+
 def _validated(model: type[M], value: M | Mapping[str, Any], what: str) -> M:
     if isinstance(value, model):
+        _check_unicode(value.model_dump(), what)
         return value
     if not isinstance(value, Mapping):
         raise InvalidArgumentError(
@@ -146,13 +184,15 @@ def _validated(model: type[M], value: M | Mapping[str, Any], what: str) -> M:
             f"got {type(value).__name__}"
         )
     try:
-        return model.model_validate(value)
+        valid = model.model_validate(value)
     except pydantic.ValidationError as exc:
         lines = "\n".join(
             f"  - {what}.{error_path(e['loc'])}: {e['msg']}"
             for e in exc.errors(include_url=False, include_input=False)
         )
         raise InvalidArgumentError(f"invalid {what}:\n{lines}") from None
+    _check_unicode(valid.model_dump(), what)
+    return valid
 
 
 def _body(model: BaseModel) -> Any:
@@ -195,6 +235,7 @@ def conversation_ids_arg(conversation_ids: Iterable[str]) -> list[str]:
             raise InvalidArgumentError(
                 f"conversation_ids[{index}] must be a str, got {type(cid).__name__} ({cid!r})"
             )
+        _check_unicode(cid, f"conversation_ids[{index}]")
     return list(dict.fromkeys(ids))
 
 
@@ -319,9 +360,24 @@ def listing_frame(res: AgentSpansQueryRes) -> pd.DataFrame:
 # --- writes ----------------------------------------------------------------------------------
 
 
+def _new_id() -> str:
+    """A UUIDv7, as the hosted server generates for missing ids."""
+    return str(uuid_utils.uuid7())
+
+
+def _with_ids(start: StartedCallSchemaForInsert) -> StartedCallSchemaForInsert:
+    """``start`` with ``id`` and ``trace_id`` filled in, so that a retry of a request whose
+    answer was lost is an identical replay (ignored by the server), not a second call."""
+    if start.id and start.trace_id:
+        return start
+    ids = {"id": start.id or _new_id(), "trace_id": start.trace_id or _new_id()}
+    return start.model_copy(update=ids)
+
+
 def call_start_call(start: StartedCallSchemaForInsert | Mapping[str, Any]) -> Call[CallStartRes]:
-    """``/call/start`` for one call; returns its (possibly generated) ``id`` and ``trace_id``."""
-    req = CallStartReq(start=_validated(StartedCallSchemaForInsert, start, "start"))
+    """``/call/start`` for one call; returns its ``id`` and ``trace_id`` (UUIDv7s generated
+    here when not given)."""
+    req = CallStartReq(start=_with_ids(_validated(StartedCallSchemaForInsert, start, "start")))
     return Call("/call/start", _body(req), _reader(CallStartRes))
 
 
@@ -339,7 +395,8 @@ def upsert_batch_call(
     for index, item in enumerate(items):
         what = f"items[{index}]"
         if isinstance(item, CallStartReq) or (isinstance(item, Mapping) and "start" in item):
-            batch.append(CallBatchStartMode(req=_validated(CallStartReq, item, what)))
+            req = _validated(CallStartReq, item, what)
+            batch.append(CallBatchStartMode(req=CallStartReq(start=_with_ids(req.start))))
         elif isinstance(item, CallEndReq) or (isinstance(item, Mapping) and "end" in item):
             batch.append(CallBatchEndMode(req=_validated(CallEndReq, item, what)))
         else:
@@ -353,8 +410,11 @@ def upsert_batch_call(
 
 
 def feedback_create_call(req: FeedbackCreateReq | Mapping[str, Any]) -> Call[FeedbackCreateRes]:
-    """``/feedback/create`` for one feedback row."""
+    """``/feedback/create`` for one feedback row (its ``id`` generated here when not given,
+    so a retried request is an identical replay)."""
     valid = _validated(FeedbackCreateReq, req, "feedback")
+    if valid.id is None:
+        valid = valid.model_copy(update={"id": _new_id()})
     return Call("/feedback/create", _body(valid), _reader(FeedbackCreateRes))
 
 

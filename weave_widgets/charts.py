@@ -40,9 +40,10 @@ WidthBy = Literal["duration", "uniform"]
 Scale = Literal["linear", "sqrt", "log"]
 Aggregate = Literal["span", "turn"]
 
-DEFAULT_MAX_SPANS: Final = 5_000
-"""Altair's own row limit: the most span bars ``minimap_chart`` draws unless told otherwise."""
 ALTAIR_MAX_ROWS: Final = 5_000
+"""Altair's default row limit (``MaxRowsError`` above it)."""
+DEFAULT_MAX_SPANS: Final = ALTAIR_MAX_ROWS
+"""The most bars ``minimap_chart`` draws unless told otherwise."""
 MIN_WIDTH_FRACTION: Final = 0.003
 """Zero-length spans still get this fraction of the longest row, so they stay visible."""
 
@@ -54,6 +55,7 @@ RATING_BADGE_PX: Final = 44
 """Room left for the rating badge before the text tags on the line below the bars."""
 
 MAX_TURN_TICKS: Final = 16
+"""At most this many labelled turns on the x axis of ``ratings_by_turn``."""
 
 _SCALES: Final[dict[str, Callable[[np.ndarray[Any, Any]], np.ndarray[Any, Any]]]] = {
     "linear": lambda ms: ms,
@@ -74,10 +76,12 @@ def _choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
 
 def _data(frame: pd.DataFrame) -> Any:
     """``frame`` as chart data: the frame itself when small, inline JSON rows when it is over
-    Altair's row limit (the caller has already decided, on purpose, to draw that many)."""
+    Altair's row limit (the caller has already decided, on purpose, to draw that many).
+    The rows go in as a plain ``{"values": ...}`` dict, the same spec as ``alt.InlineData``
+    without validating every row on construction (5x faster at 10,000 rows)."""
     if len(frame) <= ALTAIR_MAX_ROWS:
         return frame
-    return alt.InlineData(values=json.loads(frame.to_json(orient="records")))
+    return {"values": json.loads(frame.to_json(orient="records"))}
 
 
 def _category_color(legend: alt.Legend | None = None) -> alt.Color:
@@ -130,7 +134,7 @@ def minimap_chart(
     *,
     color_by: ColorBy = "category",
     width_by: WidthBy = "duration",
-    scale: Scale = "linear",
+    scale: Scale = "sqrt",
     aggregate: Aggregate = "span",
     max_spans: int = DEFAULT_MAX_SPANS,
     width: int = 640,
@@ -167,12 +171,12 @@ def minimap_chart(
         layers.append(_turn_tick_layer(bars, y, layout))
     if show_feedback:
         layers.extend(_feedback_layers(data, bars, y, layout))
-    n_conv = len(ids)
-    unit = "turns" if aggregate == "turn" else "spans"
+    drawn = f"{len(bars):,} turns" if aggregate == "turn" else f"{len(bars):,} spans"
+    ticks = "" if aggregate == "turn" else ", ticks mark turn starts"
     title = alt.Title(
         "Conversation minimap",
-        subtitle=f"{n_conv} conversations, {len(bars)} {unit}; coloured by {color_by}, "
-        f"ERROR outlined in red, ticks mark turn starts",
+        subtitle=f"{len(ids):,} conversations, {drawn}; coloured by {color_by}, "
+        f"ERROR outlined in red{ticks}",
         anchor="start",
     )
     minimap = alt.LayerChart(layer=layers, title=title, width=width, height=alt.Step(row_step))
@@ -185,15 +189,22 @@ def _check_size(data: ConversationData, bars: pd.DataFrame, aggregate: str, max_
         return
     per_conv = bars.groupby("conversation_id", sort=False).size()
     counts = per_conv.reindex(data.conversations["conversation_id"]).fillna(0).cumsum()
-    fit = max(1, int((counts <= max_spans).sum()))
+    fit = int((counts <= max_spans).sum())
     unit = "turns" if aggregate == "turn" else "spans"
-    hint = "" if aggregate == "turn" else ", draw one bar per turn with aggregate='turn'"
+    fixes = [
+        f"choose fewer conversations, e.g. data.select(data.conversations.conversation_id[:{fit}])"
+        f" (the first {fit} fit)"
+        if fit
+        else f"the first conversation alone has {int(counts.iloc[0]):,} {unit}"
+    ]
+    if aggregate == "span":
+        fixes.append("draw one bar per turn with aggregate='turn'")
+    fixes.append("pass a larger max_spans")
     raise ValueError(
         f"minimap_chart would draw {len(bars):,} {unit} of {len(data.conversations):,} "
-        f"conversations, over max_spans={max_spans:,} (a Vega-Lite chart embeds every bar). "
-        f"Choose fewer conversations, e.g. "
-        f"data.select(data.conversations.conversation_id[:{fit}]) ({fit} fit){hint}, "
-        f"or pass a larger max_spans."
+        f"conversations, over max_spans={max_spans:,} (a Vega-Lite chart embeds every bar): "
+        + "; ".join(fixes)
+        + "."
     )
 
 

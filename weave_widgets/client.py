@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -71,7 +72,7 @@ def _check_project(project: str) -> str:
     return project
 
 
-class _ClientBase:
+class _ClientBase(ABC):
     """Configuration shared by both clients: project, URL, key, timeout, retries, progress."""
 
     def __init__(
@@ -87,17 +88,18 @@ class _ClientBase:
     ) -> None:
         self.project = _check_project(project)
         self._secret = _Secret(resolve_key(api_key))
-        self.url = resolve_url(url)
         self.progress = progress
         try:
+            self.url = resolve_url(url)
             self._timeout = make_timeout(timeout)
             self._policy = RetryPolicy(max_retries=max_retries, backoff_base=backoff_base)
         except ValueError as exc:
             raise InvalidArgumentError(str(exc)) from None
         self._connect(self._client_options())
 
+    @abstractmethod
     def _connect(self, options: dict[str, Any]) -> None:
-        raise NotImplementedError
+        """Open the HTTP connection pool with ``options`` (base URL, headers, timeout)."""
 
     def __repr__(self) -> str:
         auth = "api key set" if self._secret.value else "no api key"

@@ -10,10 +10,10 @@ from tqdm.auto import tqdm
 
 def interactive() -> bool:
     """True in a Jupyter kernel or when stderr is a terminal."""
-    shell = sys.modules.get("IPython")
-    get_ipython = getattr(shell, "get_ipython", None)
-    if get_ipython is not None and type(get_ipython()).__name__ == "ZMQInteractiveShell":
-        return True
+    ipython = sys.modules.get("IPython")
+    get_ipython = getattr(ipython, "get_ipython", None)
+    if get_ipython is not None and getattr(get_ipython(), "kernel", None) is not None:
+        return True  # a Jupyter kernel: JupyterLab, Notebook, VS Code, Colab
     isatty = getattr(sys.stderr, "isatty", None)
     return bool(isatty and isatty())
 

@@ -44,6 +44,12 @@ def _ref(project_id: str, kind: AgentRefKind, encoded_id: str) -> str:
     _check_project(project_id)
     if not encoded_id:
         raise ValueError(f"an agent {kind} ref needs a non-empty id")
+    if "/" in encoded_id:
+        field = "trace_id" if kind == "turn" else "span_id"
+        raise ValueError(
+            f"{field} {encoded_id!r} contains '/', which an agent {kind} ref cannot hold; "
+            "use ids without '/' (only conversation ids are percent-encoded)"
+        )
     return f"{_PREFIX}{project_id}/{_SEGMENT_BY_KIND[kind]}/{encoded_id}"
 
 

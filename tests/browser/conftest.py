@@ -106,7 +106,7 @@ class Lab:
         request = urllib.request.Request(
             f"{self.url}{path}", headers={"Authorization": f"token {self.token}"}
         )
-        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 (loopback)
+        with urllib.request.urlopen(request, timeout=5) as response:
             return json.loads(response.read())
 
     def wait_kernel(self, notebook: str, page: Any, timeout: float = 60) -> None:
@@ -159,7 +159,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     if os.geteuid() == 0:
         command.append("--ServerApp.allow_root=True")
     log = (state / "lab.log").open("wb")
-    proc = subprocess.Popen(  # noqa: S603 (fixed argv)
+    proc = subprocess.Popen(
         command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )
     instance = Lab(f"http://127.0.0.1:{port}", token, root)

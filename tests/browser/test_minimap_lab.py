@@ -1,4 +1,4 @@
-"""End to end in JupyterLab: render in a real kernel, pixels, hover, click -> Python, Python -> DOM."""
+"""End to end in JupyterLab: kernel render, pixels, hover, click -> Python, Python -> DOM."""
 
 from __future__ import annotations
 
@@ -44,7 +44,11 @@ def test_widget_round_trip_in_jupyterlab(browser: Any, lab: Lab, artifacts: Path
     name = "minimap.ipynb"
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(source) for source in CELLS]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nbformat.write(nb, lab.root / name)
 
     page, log = open_page(browser, viewport={"width": 1400, "height": 1000})

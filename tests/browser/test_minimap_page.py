@@ -6,6 +6,7 @@ model shim (``window.weaveMinimapModel``).
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -65,7 +66,9 @@ def test_renders_offline_with_exact_colours(
     ok = span(data, "conv-000", 0)
     assert (ok["status"], ok["category"]) == ("OK", "agent")
     r = span_rect(page, "conv-000", 0)
-    assert pixel(page, r["x"] + r["w"] / 2, r["y"] + r["h"] / 2) == hex_rgb(CATEGORY_COLORS["agent"])
+    assert pixel(page, r["x"] + r["w"] / 2, r["y"] + r["h"] / 2) == hex_rgb(
+        CATEGORY_COLORS["agent"]
+    )
 
     assert span(data, "conv-000", 1)["status"] == "ERROR"
     e = span_rect(page, "conv-000", 1)
@@ -208,7 +211,9 @@ def test_hidpi_canvas_is_crisp(open_minimap: Callable[..., tuple[Any, PageLog]])
     size = page.locator(".wwm-canvas").evaluate("(c) => [c.width, c.clientWidth]")
     assert size[0] == 2 * size[1]
     r = span_rect(page, "conv-000", 0)
-    assert pixel(page, r["x"] + r["w"] / 2, r["y"] + r["h"] / 2) == hex_rgb(CATEGORY_COLORS["agent"])
+    assert pixel(page, r["x"] + r["w"] / 2, r["y"] + r["h"] / 2) == hex_rgb(
+        CATEGORY_COLORS["agent"]
+    )
 
 
 def test_virtualised_scrolling_and_span_cap_hint(
@@ -230,3 +235,18 @@ def test_virtualised_scrolling_and_span_cap_hint(
     page.mouse.move(*page_point(page, 20, r["y"]))
     assert "older spans dropped by the server" in page.locator(".wwm-tooltip").inner_text()
     page.locator(".wwm-canvas").screenshot(path=artifacts / "page-capped-row.png")
+
+
+def test_png_button_downloads_the_canvas(
+    open_minimap: Callable[..., tuple[Any, PageLog]], artifacts: Path
+) -> None:
+    page, _ = open_minimap(device_scale_factor=2)
+    with page.expect_download() as info:
+        page.locator(".wwm-png").click()
+    path = artifacts / "page-download.png"
+    info.value.save_as(path)
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", header[16:24])
+    size = page.locator(".wwm-canvas").evaluate("(c) => [c.width, c.height]")
+    assert [width, height] == size

@@ -157,10 +157,18 @@ def test_minimap_over_max_spans_says_how_to_choose_fewer() -> None:
     assert "480 spans of 41 conversations" in message
     assert "data.select(data.conversations.conversation_id[:8])" in message
     assert "aggregate='turn'" in message
+    assert "(the first 8 fit)" in message
     fewer = data.select(list(data.conversations.conversation_id[:8]))
     assert len(by_mark(charts.minimap_chart(fewer, max_spans=100), "bar")[0]["values"]) == 96
     turns = charts.minimap_chart(data, aggregate="turn", max_spans=100)
     assert len(by_mark(turns, "bar")[0]["values"]) == 80
+
+
+def test_minimap_too_big_first_conversation_says_so() -> None:
+    data = make_data(n_conversations=3, n_turns=2)
+    with pytest.raises(ValueError, match="the first conversation alone has 12 spans") as info:
+        charts.minimap_chart(data, max_spans=10)
+    assert "data.select" not in str(info.value)
 
 
 def test_minimap_default_limit_is_altairs() -> None:

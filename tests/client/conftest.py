@@ -85,6 +85,21 @@ def stall(stop: threading.Event) -> Action:
     return act
 
 
+def trickle(stop: threading.Event, every: float = 0.05) -> Action:
+    """Send the headers, then one body byte every ``every`` seconds (until shutdown)."""
+
+    def act(conn: socket.socket, _request: Request) -> None:
+        head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n"
+        conn.sendall(head.encode())
+        while not stop.wait(every):
+            try:
+                conn.sendall(b" ")
+            except OSError:
+                return
+
+    return act
+
+
 @dataclass
 class FaultServer:
     """The server's URL, its script and what it received."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import io
-from collections.abc import Iterator
+import sys
 
 import httpx
 import pytest
@@ -18,10 +18,10 @@ from weave_widgets.http import PUBLIC_URL, RetryPolicy, auth_header, retry_after
 
 
 @pytest.fixture
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     for name in ("WF_TRACE_SERVER_URL", "WANDB_API_KEY"):
         monkeypatch.delenv(name, raising=False)
-    yield monkeypatch
+    return monkeypatch
 
 
 # --- URL and key -------------------------------------------------------------------------------
@@ -60,7 +60,7 @@ def test_key_from_env_is_sent(clean_env: pytest.MonkeyPatch, local_server: str) 
 
 
 def test_bad_url_and_timeout(clean_env: pytest.MonkeyPatch) -> None:
-    with pytest.raises(ValueError, match="http:// or https://"):
+    with pytest.raises(InvalidArgumentError, match="http:// or https://"):
         WeaveClient("e/p", url="127.0.0.1:8000")
     with pytest.raises(InvalidArgumentError, match="timeout must be a positive"):
         WeaveClient("e/p", url="http://127.0.0.1:1", timeout=0)
@@ -186,3 +186,17 @@ def test_async_writes_and_listing(local_server: str, project_id: str) -> None:
     assert listed == ["conv-1"]
     assert len(feedback_traces) == 1
     assert span_id
+
+
+def test_progress_auto_in_a_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Shell:
+        kernel = object()
+
+    class IPython:
+        @staticmethod
+        def get_ipython() -> Shell:
+            return Shell()
+
+    monkeypatch.setattr("sys.stderr", io.StringIO())
+    monkeypatch.setitem(sys.modules, "IPython", IPython)
+    assert progress.interactive()

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import FaultServer, Request, reply, reset, stall
+from conftest import FaultServer, Request, reply, reset, stall, trickle
 
 from weave_widgets.client import AsyncWeaveClient, WeaveClient
 from weave_widgets.errors import (
@@ -164,6 +164,27 @@ def test_stall_past_the_timeout_gives_up(fault_server: FaultServer) -> None:
         fetch(c)
     assert info.value.attempts == 2
     assert len(fault_server.requests) == 2
+
+
+def test_trickling_body_gives_up_at_the_timeout(fault_server: FaultServer) -> None:
+    fault_server.script(trickle(fault_server.stop))
+    client = WeaveClient("e/p", url=fault_server.url, timeout=0.3, max_retries=0)
+    with client, pytest.raises(TransportError, match="longer than the timeout") as info:
+        fetch(client)
+    assert info.value.attempts == 1
+
+
+def test_async_trickling_body_gives_up_at_the_timeout(fault_server: FaultServer) -> None:
+    fault_server.script(trickle(fault_server.stop))
+
+    async def run() -> Any:
+        async with AsyncWeaveClient(
+            "e/p", url=fault_server.url, timeout=0.3, max_retries=1, backoff_base=0.01
+        ) as c:
+            return await c.conversation_spans(["c1"])
+
+    with pytest.raises(TransportError, match="after 2 attempt"):
+        asyncio.run(run())
 
 
 def test_retries_are_logged_without_credentials(

@@ -8,15 +8,18 @@ import asyncio
 import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from weave_widgets import api, local
 from weave_widgets import client as client_module
 from weave_widgets.api import LISTING_COLUMNS
 from weave_widgets.client import AsyncWeaveClient, WeaveClient
+from weave_widgets.errors import AuthError, RequestValidationError
 from weave_widgets.frames import (
     CONVERSATION_COLUMNS,
     FEEDBACK_COLUMNS,
@@ -253,6 +256,7 @@ def test_generated_ids(client: WeaveClient, project_id: str) -> None:
 N_BATCHED = 10_050
 
 
+@pytest.mark.slow
 def test_more_than_10000_ids_are_batched(
     client: WeaveClient, project_id: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -278,3 +282,27 @@ def test_more_than_10000_ids_are_batched(
     assert data.conversations["n_spans"].tolist() == [1] * N_BATCHED + [0]
     assert list(data.spans["span_id"]) == [s.span for s in reversed(spans)]
     assert data.spans["duration_ms"].tolist() == [s.ms for s in reversed(spans)]
+
+
+def test_server_422_lists_loc_and_msg(client: WeaveClient, project_id: str) -> None:
+    too_many = {"project_id": project_id, "conversation_ids": [str(i) for i in range(10_001)]}
+    call = api.Call("/agents/conversations/spans", too_many, api.read_spans)
+    with pytest.raises(RequestValidationError) as info:
+        client._run(call)
+    assert info.value.status == 422
+    assert [loc for loc, _ in info.value.errors] == ["body.conversation_ids"]
+    assert "body.conversation_ids: " in str(info.value)
+
+
+def test_api_key_is_checked_and_never_shown(tmp_path: Path, project_id: str) -> None:
+    url = local.serve(tmp_path / "auth.db", api_key="right-key")
+    try:
+        with WeaveClient(project_id, url=url, api_key="wrong-key") as wrong:
+            with pytest.raises(AuthError) as info:
+                wrong.conversation_spans(["c"])
+            assert info.value.status == 401
+            assert "wrong-key" not in str(info.value) + repr(wrong)
+        with WeaveClient(project_id, url=url, api_key="right-key") as right:
+            assert list(right.conversation_spans(["c"]).conversations["n_spans"]) == [0]
+    finally:
+        local.stop(url)

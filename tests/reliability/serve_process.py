@@ -65,7 +65,7 @@ def serve(db: Path, *args: str, log: Path | None = None) -> Iterator[ServeProces
     env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
     command = [sys.executable, "-m", "weave_widgets", "serve", "--db", str(db)]
     with log.open("wb") as out:
-        process = subprocess.Popen(  # noqa: S603 - our own CLI with fixed arguments
+        process = subprocess.Popen(
             [*command, "--port", str(port), *args],
             cwd=REPO,
             env=env,

@@ -110,7 +110,9 @@ def fail_batches(plan: dict[str, Fault]) -> Plan:
     return choose
 
 
-UNKNOWN_STATUS = mutate("bad-status", lambda body: body.replace(b'"status":"OK"', b'"status":"DONE"'))
+UNKNOWN_STATUS = mutate(
+    "bad-status", lambda body: body.replace(b'"status":"OK"', b'"status":"DONE"')
+)
 
 
 @pytest.mark.parametrize(

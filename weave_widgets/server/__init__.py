@@ -15,6 +15,8 @@ Choices where the real server's behaviour is unknown or differs (weave-semantics
 - Calls become spans as described in :mod:`weave_widgets.server.calls`; OTLP spans as in
   :mod:`weave_widgets.server.otlp`. A duplicate call id is 409, ending an unknown call 404, a
   body over 32 MiB 413; ``/call/upsert_batch`` and ``/feedback/batch/create`` are all or nothing.
+  An identical replay of a stored start or feedback row (a retry whose answer was lost) is
+  accepted and changes nothing, so client retries of writes are safe.
 - ``/agents/spans/query`` only supports ``group_by=[{"source":"column","key":"conversation_id"}]``;
   spans without a conversation form the group ``""``, as on the real server.
 """

@@ -12,14 +12,16 @@ import datetime
 import gzip
 import os
 import zlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict
 
 from weave_widgets.models import (
@@ -36,6 +38,7 @@ from weave_widgets.models import (
     CallStartRes,
     FeedbackCreateReq,
     FeedbackCreateRes,
+    ValidationErrorItem,
 )
 from weave_widgets.server import otlp
 from weave_widgets.server.calls import (
@@ -188,11 +191,31 @@ def _decompress(body: bytes, encoding: str | None) -> bytes:
     return out
 
 
+class _StrictJSONRequest(Request):
+    """Parses JSON bodies with orjson: invalid UTF-8, lone surrogates, NaN and integers beyond
+    64 bits become a 422 ``json_invalid`` instead of a 500 when the row is stored."""
+
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            self._json = orjson.loads(await self.body())
+        return self._json
+
+
+class _StrictJSONRoute(APIRoute):
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def strict(request: Request) -> Response:
+            return await handler(_StrictJSONRequest(request.scope, request.receive))
+
+        return strict
+
+
 # --- routes ---------------------------------------------------------------------------------------
 
 
 def _routes(store: Store) -> APIRouter:
-    router = APIRouter()
+    router = APIRouter(route_class=_StrictJSONRoute)
 
     @router.post("/call/start", tags=["Calls"])
     def call_start(req: CallStartReq) -> CallStartRes:
@@ -263,14 +286,27 @@ def _reason(status: int) -> Any:
     return handler
 
 
-def _add_security(app: FastAPI) -> None:
-    """Advertise HTTP Basic / Bearer on every operation but ``/health`` (as the seeds do)."""
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    """422 with ``{loc, msg, type}`` items as the contract's ``ValidationError``.
+
+    The rejected input is not echoed (it may be a 30 MB batch, or bytes that are not UTF-8).
+    """
+    errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+    detail = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in errors]
+    return _json({"detail": detail}, 422)
+
+
+def _add_contract_details(app: FastAPI) -> None:
+    """Document 422 bodies as sent, and HTTP Basic / Bearer on every operation but ``/health``."""
     base = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = base()  # caches itself in app.openapi_schema
-            schema.setdefault("components", {})["securitySchemes"] = {
+            schema["components"]["schemas"]["ValidationError"] = (
+                ValidationErrorItem.model_json_schema()
+            )
+            schema["components"]["securitySchemes"] = {
                 "HTTPBasic": {"type": "http", "scheme": "basic"},
                 "HTTPBearer": {"type": "http", "scheme": "bearer"},
             }
@@ -300,11 +336,12 @@ def create_app(db_path: str | os.PathLike[str], api_key: str | None = None) -> F
         return {"status": "ok"}
 
     app.include_router(_routes(store))
+    app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StoreError, _reason(400))
     app.add_exception_handler(InvalidFeedback, _reason(400))
     app.add_exception_handler(otlp.InvalidOtlp, _reason(400))
     app.add_exception_handler(BadRequest, _reason(400))
     app.add_exception_handler(BodyTooLarge, _reason(413))
     app.add_middleware(Guard, api_key=api_key)
-    _add_security(app)
+    _add_contract_details(app)
     return app

@@ -62,7 +62,9 @@ CREATE INDEX IF NOT EXISTS feedback_by_conversation
 _SPAN_VALUES = "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 _INSERT_SPAN = "INSERT INTO spans " + _SPAN_VALUES
 _UPSERT_SPAN = "INSERT OR REPLACE INTO spans " + _SPAN_VALUES
+_INSERT_SPAN_OR_IGNORE = "INSERT OR IGNORE INTO spans " + _SPAN_VALUES
 _INSERT_FEEDBACK = "INSERT INTO feedback VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_INSERT_FEEDBACK_OR_IGNORE = _INSERT_FEEDBACK.replace("INSERT", "INSERT OR IGNORE", 1)
 _END_SPAN = (
     "UPDATE spans SET ended_at = ?, status = ?, exception = ?, end_json = ? "
     "WHERE project_id = ? AND span_id = ?"
@@ -72,7 +74,7 @@ SELECT conversation_id, operation_name, trace_id, span_id,
        CASE WHEN status IN ('UNSET', 'OK', 'ERROR') THEN status ELSE 'UNSET' END,
        CASE WHEN ended_at > started_at THEN ended_at / 1000 - started_at / 1000 ELSE 0 END
 FROM spans
-WHERE project_id = ? AND conversation_id IN (SELECT value FROM json_each(?))
+WHERE project_id = ? AND conversation_id IN (SELECT id FROM temp.wanted)
   AND started_at >= ? AND started_at < ?
 ORDER BY conversation_id, started_at, span_id
 """
@@ -80,13 +82,13 @@ ORDER BY conversation_id, started_at, span_id
 # conversation but whose trace has a span in one.
 _MARKERS_QUERY = """
 SELECT conversation_id, marker FROM feedback
-WHERE project_id = ?1 AND marker IS NOT NULL
-  AND conversation_id IN (SELECT value FROM json_each(?2))
+WHERE project_id = ? AND marker IS NOT NULL
+  AND conversation_id IN (SELECT id FROM temp.wanted)
 UNION ALL
 SELECT DISTINCT s.conversation_id, f.marker FROM feedback f
 JOIN spans s ON s.project_id = f.project_id AND s.trace_id = f.trace_id
-WHERE f.project_id = ?1 AND f.marker IS NOT NULL AND f.conversation_id IS NULL
-  AND s.conversation_id IN (SELECT value FROM json_each(?2))
+WHERE f.project_id = ? AND f.marker IS NOT NULL AND f.conversation_id IS NULL
+  AND s.conversation_id IN (SELECT id FROM temp.wanted)
 """
 _GROUPS_QUERY = """
 SELECT COALESCE(conversation_id, '') AS conversation_id,
@@ -213,8 +215,8 @@ class Store:
         """Insert ``starts`` and apply ``ends`` in one transaction (all or nothing).
 
         An end whose start is in the same batch is merged before inserting. Raises
-        :class:`DuplicateId` for a call id that already exists and :class:`UnknownCall` for an
-        end whose call was never started.
+        :class:`DuplicateId` for a call id that already exists (an identical replay of its
+        start is ignored) and :class:`UnknownCall` for an end whose call was never started.
         """
         pending: dict[tuple[str, str], SpanRow] = {}
         for row in starts:
@@ -233,7 +235,8 @@ class Store:
             try:
                 conn.executemany(_INSERT_SPAN, pending.values())
             except sqlite3.IntegrityError:
-                raise DuplicateId(self._duplicate_message(conn, pending)) from None
+                self._check_replays(conn, pending)
+                conn.executemany(_INSERT_SPAN_OR_IGNORE, pending.values())
             for end in later:
                 cur = conn.execute(
                     _END_SPAN,
@@ -246,19 +249,19 @@ class Store:
                     )
 
     @staticmethod
-    def _duplicate_message(
-        conn: sqlite3.Connection, pending: dict[tuple[str, str], SpanRow]
-    ) -> str:
-        for project_id, span_id in pending:
+    def _check_replays(conn: sqlite3.Connection, pending: dict[tuple[str, str], SpanRow]) -> None:
+        """Raise :class:`DuplicateId` unless every stored call in ``pending`` is an identical
+        replay (same trace and start: a retry whose first answer was lost), to be ignored."""
+        for (project_id, span_id), row in pending.items():
             found = conn.execute(
-                "SELECT 1 FROM spans WHERE project_id = ? AND span_id = ?", (project_id, span_id)
+                "SELECT trace_id, start_json FROM spans WHERE project_id = ? AND span_id = ?",
+                (project_id, span_id),
             ).fetchone()
-            if found:
-                return (
+            if found is not None and tuple(found) != (row.trace_id, row.start_json):
+                raise DuplicateId(
                     f"call id {span_id!r} already exists in project {project_id!r}; "
                     "use a new id (or omit it to have one generated)"
                 )
-        return "a call id in this request already exists"
 
     def upsert_spans(self, rows: Sequence[SpanRow]) -> None:
         """Insert OTLP spans; a re-sent span replaces the stored one."""
@@ -266,14 +269,23 @@ class Store:
             conn.executemany(_UPSERT_SPAN, rows)
 
     def insert_feedback(self, rows: Sequence[FeedbackRow]) -> None:
-        """Insert feedback rows in one transaction; raises :class:`DuplicateId` on a known id."""
+        """Insert feedback rows in one transaction; an identical replay of a stored row is
+        ignored, another row with a known id raises :class:`DuplicateId`."""
         with self._write() as conn:
             try:
                 conn.executemany(_INSERT_FEEDBACK, rows)
             except sqlite3.IntegrityError:
-                raise DuplicateId(
-                    "a feedback id in this request already exists; use a new id or omit it"
-                ) from None
+                for row in rows:
+                    found = conn.execute(
+                        "SELECT body FROM feedback WHERE project_id = ? AND id = ?",
+                        (row.project_id, row.id),
+                    ).fetchone()
+                    if found is not None and found[0] != row.body:
+                        raise DuplicateId(
+                            f"feedback id {row.id!r} already exists with other content; "
+                            "use a new id or omit it"
+                        ) from None
+                conn.executemany(_INSERT_FEEDBACK_OR_IGNORE, rows)
 
     # --- reads -------------------------------------------------------------------------------
 
@@ -290,13 +302,13 @@ class Store:
         if not ids:
             return []
         conn = self._conn()
-        id_json = orjson.dumps(ids)
+        with self._wanted(conn, ids):
+            span_rows = conn.execute(_SPANS_QUERY, (project_id, after, before)).fetchall()
+            marker_rows = conn.execute(_MARKERS_QUERY, (project_id, project_id)).fetchall()
         spans: dict[str, list[dict[str, Any]]] = {cid: [] for cid in ids}
         current: list[dict[str, Any]] = []
         current_id = None
-        for cid, op, trace, span, status, duration in conn.execute(
-            _SPANS_QUERY, (project_id, id_json, after, before)
-        ):
+        for cid, op, trace, span, status, duration in span_rows:
             if cid != current_id:
                 current_id, current = cid, spans[cid]
             current.append(
@@ -309,7 +321,7 @@ class Store:
                 }
             )
         markers: dict[str, list[Any]] = {cid: [] for cid in ids}
-        for cid, marker in conn.execute(_MARKERS_QUERY, (project_id, id_json)):
+        for cid, marker in marker_rows:
             markers[cid].append(orjson.Fragment(marker))
         return [
             {
@@ -319,6 +331,19 @@ class Store:
             }
             for cid in ids
         ]
+
+    @staticmethod
+    @contextmanager
+    def _wanted(conn: sqlite3.Connection, ids: Sequence[str]) -> Iterator[None]:
+        """Reads in one snapshot with ``ids`` in the temp table ``wanted`` (json_each would cut
+        an id at a NUL character); the rows are rolled back afterwards."""
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (id TEXT PRIMARY KEY)")
+        conn.execute("BEGIN")
+        try:
+            conn.executemany("INSERT INTO temp.wanted VALUES (?)", ((cid,) for cid in ids))
+            yield
+        finally:
+            conn.execute("ROLLBACK")
 
     def conversation_groups(
         self,
