@@ -93,6 +93,8 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 
 def ms(seconds: float) -> str:
+    if seconds < 0.01:
+        return f"{seconds * 1000:.2f} ms"
     return f"{seconds * 1000:,.1f} ms" if seconds < 10 else f"{seconds:,.1f} s"
 
 
@@ -183,7 +185,7 @@ def table(rows: Sequence[Row], *, markdown: bool = False) -> str:
 # --- the machine -----------------------------------------------------------------------------
 
 PACKAGES = (
-    "weave-widgets", "weave", "pandas", "numpy", "pyarrow", "pydantic", "orjson", "httpx",
+    "weave", "pandas", "numpy", "pyarrow", "pydantic", "orjson", "httpx",
     "fastapi", "uvicorn", "altair", "vl-convert-python", "playwright", "anywidget",
 )  # fmt: skip
 
@@ -214,7 +216,7 @@ def _command(*args: str) -> str:
         done = subprocess.run(args, capture_output=True, text=True, timeout=20, check=False)
     except OSError:
         return "unavailable"
-    return (done.stdout or done.stderr).strip() or "unavailable"
+    return (done.stdout or done.stderr).strip()
 
 
 def machine() -> dict[str, str]:
@@ -227,5 +229,12 @@ def machine() -> dict[str, str]:
         "python": sys.version.split()[0],
         "chromium": _command("/usr/lib/chromium/chromium", "--version"),
     }
+    from weave_widgets import __version__
+
+    commit = _command("git", "-C", str(ROOT), "rev-parse", "--short", "HEAD")
+    dirty = _command("git", "-C", str(ROOT), "status", "--porcelain") not in ("", "unavailable")
+    state = ", uncommitted changes" if dirty else ""
+    info["weave-widgets"] = f"{__version__} (git {commit}{state})"
     info.update({name: _version(name) for name in PACKAGES})
+    info["load average at start"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     return info

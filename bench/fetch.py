@@ -165,7 +165,7 @@ def worker(argv: Sequence[str]) -> dict[str, Any]:
     if approach == "parse":
         return parse_times(url, project, ids, int(repeats))
     fetch = APPROACHES[approach]
-    fetch(url, project, ids[:2])  # imports and connection set-up, outside the measurement
+    fetch(url, project, ids[:2])  # imports and first-call set-up, outside the measurement
     base = reset_peak_rss()
     start = time.perf_counter()
     fetch(url, project, ids)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a script: bench/run.py
@@ -42,10 +42,10 @@ def run(sizes: Sizes, areas: Sequence[str], seed: int = 0, log: bool = True) -> 
     return out
 
 
-def report(rows: Sequence[Row], command: str) -> str:
+def report(rows: Sequence[Row], command: str, info: Mapping[str, str]) -> str:
     """Markdown: the command, the machine and the table."""
-    info = "\n".join(f"- {key}: {value}" for key, value in machine().items())
-    return f"Command: `{command}`\n\nMachine:\n{info}\n\n{table(rows, markdown=True)}\n"
+    lines = "\n".join(f"- {key}: {value}" for key, value in info.items())
+    return f"Command: `{command}`\n\nMachine:\n{lines}\n\n{table(rows, markdown=True)}\n"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -61,11 +61,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     unknown = sorted(set(areas) - set(AREAS))
     if unknown:
         parser.error(f"--only: unknown area(s) {unknown}; choose from {', '.join(AREAS)}")
+    info = machine()
     rows = run(Sizes.quick() if args.quick else Sizes(), areas, args.seed)
     print(table(rows))
     if args.markdown:
         command = " ".join(["python -m bench", *(argv if argv is not None else sys.argv[1:])])
-        args.markdown.write_text(report(rows, command), encoding="utf-8")
+        args.markdown.write_text(report(rows, command, info), encoding="utf-8")
     return 0
 
 

@@ -81,7 +81,8 @@ def get(url: str) -> int:
 
 
 def test_lab_serves_the_quickstart_until_ctrl_c(tmp_path: Path) -> None:
-    env = {**os.environ, "PYTHONPATH": str(REPO), "JUPYTER_PLATFORM_DIRS": "1"}
+    path = os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])
+    env = {**os.environ, "PYTHONPATH": path, "JUPYTER_PLATFORM_DIRS": "1"}
     env.update(
         {k: str(tmp_path / k.lower()) for k in ("JUPYTER_CONFIG_DIR", "JUPYTER_RUNTIME_DIR")}
     )

@@ -9,6 +9,7 @@ fault by name.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import http.client
 import socket
@@ -259,10 +260,8 @@ def running(upstream: str, plan: Plan) -> Iterator[FaultProxy]:
         def handle(self) -> None:
             request = _read_request(self.rfile)
             if request is not None:
-                try:
+                with contextlib.suppress(OSError):  # the client gave up and closed its end
                     proxy.handle(self.connection, request)
-                except OSError:  # the client gave up (timeout) and closed its end
-                    pass
 
     server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True

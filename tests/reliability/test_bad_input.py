@@ -44,7 +44,7 @@ HOSTILE = [
     "\u202eright-to-left",
     "tab\tnew\nline\r",
     "<script>alert(1)</script>",
-    "back\\slash and \"quotes\"",
+    'back\\slash and "quotes"',
     " ",
     "nul\x00byte",
     "long-" + "x" * 4000,
@@ -195,7 +195,12 @@ def test_invalid_fields_are_422_naming_the_field(
         ),
         (
             "/call/start",
-            {"start": {**hostile_spans(0, HOSTILE[0])[0].start_req(PROJECT)["start"]}},
+            {
+                "start": {
+                    **hostile_spans(0, HOSTILE[0])[0].start_req(PROJECT)["start"],
+                    "inputs": {},
+                }
+            },
             409,
             "already exists",
         ),

@@ -176,7 +176,9 @@ def test_a_refused_batch_changes_nothing(local_server: str, project_id: str) -> 
         fresh = [s.start_req(project_id) for s in batch_spans(0, 1)]
         unknown = {"end": {**good[0].end_req(project_id)["end"], "id": "never-started"}}
         ends: list[Any] = [s.end_req(project_id) for s in good]
-        for items in ([*fresh, good[0].start_req(project_id)], [*ends, unknown]):
+        clash = good[0].start_req(project_id)
+        clash["start"]["op_name"] = "another op under the same id"
+        for items in ([*fresh, clash], [*ends, unknown]):
             with pytest.raises(ApiError) as info:
                 client.call_upsert_batch(items)
             assert info.value.status in (404, 409)

@@ -98,14 +98,20 @@ def test_frames_invariants(case: tuple[AgentConversationSpansRes, list[str]]) ->
     assert len(data.spans) == sum(len(by_id[c].spans) for c in distinct if c in by_id)
     assert len(data.feedback) == sum(len(by_id[c].spans_feedback) for c in distinct if c in by_id)
 
-    for row in data.conversations.itertuples():
-        cid = row.conversation_id
+    for row in data.conversations.to_dict("records"):
+        cid = row["conversation_id"]
         entry = by_id.get(cid)
         spans = data.spans[data.spans["conversation_id"] == cid]
         feedback = data.feedback[data.feedback["conversation_id"] == cid]
         ratings = data.ratings[data.ratings["conversation_id"] == cid]
         if entry is None:  # asked for, not answered: a row of zeros and nothing else
-            assert (row.n_spans, row.n_turns, row.n_feedback, len(spans), len(feedback)) == (
+            assert (
+                row["n_spans"],
+                row["n_turns"],
+                row["n_feedback"],
+                len(spans),
+                len(feedback),
+            ) == (
                 0,
                 0,
                 0,
@@ -126,27 +132,29 @@ def test_frames_invariants(case: tuple[AgentConversationSpansRes, list[str]]) ->
         ]
         # markers sit at their turn; conversation-level and unknown turns have none
         turn_of = {t: i for i, t in enumerate(first_seen)}
-        for marker in feedback.itertuples():
-            trace = None if pd.isna(marker.trace_id) else marker.trace_id
-            assert marker.level == ("conversation" if trace is None else "turn")
+        for marker in feedback.to_dict("records"):
+            trace = None if pd.isna(marker["trace_id"]) else marker["trace_id"]
+            assert marker["level"] == ("conversation" if trace is None else "turn")
             expected_turn = turn_of.get(trace) if trace is not None else None
-            assert (None if pd.isna(marker.turn_index) else marker.turn_index) == expected_turn
+            assert (
+                None if pd.isna(marker["turn_index"]) else marker["turn_index"]
+            ) == expected_turn
         assert sorted(map(tuple, feedback["tags"])) == sorted(
             tuple(m.tags) for m in entry.spans_feedback
         )
         # the summary equals a recomputation
         values = [r.value for m in entry.spans_feedback for r in m.ratings]
-        assert row.n_spans == len(entry.spans)
-        assert row.n_turns == len(first_seen)
-        assert row.n_errors == sum(s.status == "ERROR" for s in entry.spans)
-        assert row.total_duration_ms == sum(s.duration_ms for s in entry.spans)
-        assert row.n_feedback == len(entry.spans_feedback)
+        assert row["n_spans"] == len(entry.spans)
+        assert row["n_turns"] == len(first_seen)
+        assert row["n_errors"] == sum(s.status == "ERROR" for s in entry.spans)
+        assert row["total_duration_ms"] == sum(s.duration_ms for s in entry.spans)
+        assert row["n_feedback"] == len(entry.spans_feedback)
         assert len(ratings) == len(values)
         if values:
-            assert math.isclose(row.mean_rating, sum(values) / len(values), abs_tol=1e-6)
+            assert math.isclose(row["mean_rating"], sum(values) / len(values), abs_tol=1e-6)
         else:
-            assert math.isnan(row.mean_rating)
-        assert row.at_span_cap == (len(entry.spans) >= MAX_CONVERSATION_SPANS)
+            assert math.isnan(row["mean_rating"])
+        assert row["at_span_cap"] == (len(entry.spans) >= MAX_CONVERSATION_SPANS)
 
 
 def assert_round_trip(data: ConversationData, compress: bool) -> None:

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 
 from weave_widgets.server.app import create_app
-
 
 _DB_DIR = tempfile.TemporaryDirectory(prefix="weave-widgets-schemathesis-")
 """Removed when the test process exits (the schema is loaded at import, before fixtures)."""
@@ -30,5 +30,5 @@ schema = schemathesis.openapi.from_asgi(
     database=None,
     suppress_health_check=list(HealthCheck),
 )
-def test_no_server_errors_and_conforming_answers(case: schemathesis.Case) -> None:
+def test_no_server_errors_and_conforming_answers(case: schemathesis.Case[Any]) -> None:
     case.call_and_validate(checks=[not_a_server_error, response_schema_conformance])

@@ -104,9 +104,11 @@ def test_the_right_key_works_and_a_wrong_or_missing_key_is_an_auth_error(
 ) -> None:
     assert list(client.conversation_spans(["conv-a"]).conversations["n_spans"]) == [6]
     for key in (WRONG, None):
-        with WeaveClient(PROJECT, url=keyed_server, api_key=key) as other:
-            with pytest.raises(AuthError, match="HTTP 401") as info:
-                other.conversation_spans(["conv-a"])
+        with (
+            WeaveClient(PROJECT, url=keyed_server, api_key=key) as other,
+            pytest.raises(AuthError, match="HTTP 401") as info,
+        ):
+            other.conversation_spans(["conv-a"])
         assert_hidden(exception_text(info.value))
 
 
@@ -119,6 +121,7 @@ def raise_for(fn: Any) -> WeaveWidgetsError:
 def echo_key(code: int) -> Any:
     """A server that quotes the credentials back in its error detail."""
     detail = f"bad request from api:{KEY} ({needles(KEY)[1]})"
+    body: dict[str, Any]
     if code == 422:
         body = {"detail": [{"loc": ["body", "project_id"], "msg": detail, "type": "x"}]}
     else:
@@ -144,12 +147,19 @@ def test_errors_and_logs_never_hold_the_key(
     fault: Any,
     kind: type[WeaveWidgetsError],
 ) -> None:
-    with running(keyed_server, lambda _req, _n: fault) as proxy, caplog.at_level(logging.DEBUG):
-        with WeaveClient(
-            PROJECT, url=proxy.url, api_key=KEY, timeout=0.5, max_retries=1, backoff_base=0.01
-        ) as c:
-            error = raise_for(lambda: c.conversation_spans(["conv-a"]))
-            write_error = raise_for(lambda: c.add_feedback("conv-a", tags=["x"]))
+    options: dict[str, Any] = {
+        "api_key": KEY,
+        "timeout": 0.5,
+        "max_retries": 1,
+        "backoff_base": 0.01,
+    }
+    with (
+        running(keyed_server, lambda _req, _n: fault) as proxy,
+        caplog.at_level(logging.DEBUG),
+        WeaveClient(PROJECT, url=proxy.url, **options) as c,
+    ):
+        error = raise_for(lambda: c.conversation_spans(["conv-a"]))
+        write_error = raise_for(lambda: c.add_feedback("conv-a", tags=["x"]))
     assert isinstance(error, kind)
     assert proxy.injected
     assert_hidden(exception_text(error) + exception_text(write_error))
@@ -166,10 +176,13 @@ def test_a_retried_success_and_a_failed_batch_log_and_raise_no_key(
             return echo_key(500)
         return echo_key(503) if attempt == 0 else None
 
-    with running(keyed_server, plan) as proxy, caplog.at_level(logging.DEBUG):
-        with WeaveClient(PROJECT, url=proxy.url, api_key=KEY, backoff_base=0.01) as c:
-            assert len(c.conversation_spans(["conv-a"]).spans) == 6
-            error = raise_for(lambda: c.conversation_spans(ids))
+    with (
+        running(keyed_server, plan) as proxy,
+        caplog.at_level(logging.DEBUG),
+        WeaveClient(PROJECT, url=proxy.url, api_key=KEY, backoff_base=0.01) as c,
+    ):
+        assert len(c.conversation_spans(["conv-a"]).spans) == 6
+        error = raise_for(lambda: c.conversation_spans(ids))
     assert isinstance(error, BatchFetchError)
     assert "retry 1/3" in caplog.text
     assert_hidden(exception_text(error) + repr(error.failed))

@@ -109,7 +109,7 @@ def frame_spans(data: ConversationData) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {}
     for cid, group in data.spans.groupby("conversation_id", sort=False, observed=True):
         rows = group.sort_values("span_index")[columns].astype(object)
-        out[str(cid)] = [{k: _plain(v) for k, v in row.items()} for _, row in rows.iterrows()]
+        out[str(cid)] = [{str(k): _plain(v) for k, v in r.items()} for r in rows.to_dict("records")]
     return out
 
 
