@@ -11,7 +11,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 
-(cd js && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build)
+(cd js && npm install --no-audit --no-fund --loglevel=error && npm run --silent build)
 .venv/bin/python -m pip install --quiet -e ".[dev]"
 
 if [ "${WITH_BROWSER:-1}" = "1" ] && ! command -v chromium >/dev/null 2>&1; then

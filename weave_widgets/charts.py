@@ -54,6 +54,9 @@ RATING_COLORS: Final = ("#c0392b", "#a66f00", "#1e7d45")
 RATING_BADGE_PX: Final = 44
 """Room left for the rating badge before the text tags on the line below the bars."""
 
+LABEL_ROOM: Final = 1.18
+"""The count axis of ``errors_by_operation`` reaches this factor of the longest bar, leaving
+room for the error-rate labels at the bar ends."""
 MAX_TURN_TICKS: Final = 16
 """At most this many labelled turns on the x axis of ``ratings_by_turn``."""
 
@@ -431,7 +434,12 @@ def errors_by_operation(data: ConversationData, *, top: int = 25) -> alt.LayerCh
     totals = pd.DataFrame({"n_spans": counts.sum(axis=1), "n_errors": counts["ERROR"]})
     totals = totals.sort_values(["n_errors", "n_spans"], ascending=False).head(top)
     totals["error_rate"] = totals["n_errors"] / totals["n_spans"]
-    totals["label"] = (100 * totals["error_rate"]).map("{:.0f}% errors".format)
+    totals["label"] = np.where(
+        totals["n_errors"] > 0,
+        (100 * totals["error_rate"]).map("{:.0f}% errors".format),
+        "no errors",
+    )
+    room = float(totals["n_spans"].max()) * LABEL_ROOM if len(totals) else 1.0
     stacked = counts.loc[totals.index].stack().rename("n").reset_index()  # type: ignore[call-overload]
     stacked = stacked[stacked["n"] > 0].astype({"operation_name": object})
     order = list(totals.index)
@@ -440,7 +448,7 @@ def errors_by_operation(data: ConversationData, *, top: int = 25) -> alt.LayerCh
         alt.Chart(stacked)
         .mark_bar()
         .encode(
-            x=alt.X("n:Q", title="spans", stack="zero"),
+            x=alt.X("n:Q", title="spans", stack="zero", scale=alt.Scale(domainMax=room)),
             y=y,
             color=_status_color(),
             order=alt.Order("status_order:Q"),
@@ -499,7 +507,12 @@ def duration_by_category(
             alt.Tooltip("p95:Q", title="95th pct (ms)", format=",.0f"),
         ],
     )
-    x = alt.X("p05:Q", title=x_title, scale=alt.Scale(type=scale))
+    x = alt.X(
+        "p05:Q",
+        title=x_title,
+        scale=alt.Scale(type=scale),
+        axis=alt.Axis(labelOverlap="greedy", labelSeparation=6),
+    )
     whisker = base.mark_rule(color="#555").encode(x=x, x2="p95:Q")
     box = base.mark_bar(size=16).encode(x="q1:Q", x2="q3:Q", color=_category_color())
     median = base.mark_tick(color="#1a1a1a", size=18, thickness=2).encode(x="median:Q")

@@ -22,8 +22,10 @@ import weave_widgets
 from weave_widgets import local
 from weave_widgets.charts import KINDS, chart, minimap_chart
 from weave_widgets.client import WeaveClient
+from weave_widgets.demo import write_demo
 from weave_widgets.export import save
 from weave_widgets.frames import ConversationData
+from weave_widgets.widget import ConversationMinimap
 
 PROJECT_ENV = "WEAVE_WIDGETS_PROJECT"
 URL_ENV = "WF_TRACE_SERVER_URL"
@@ -109,8 +111,7 @@ def demo_conversations(client: WeaveClient, n: int, seed: int) -> list[str]:
     """Ids of up to ``n`` conversations of the project, writing demo data first if it's empty."""
     listing = client.list_conversations(limit=n)
     if listing.empty:
-        from weave_widgets.demo import write_demo
-
+        print(f"Writing {n} demo conversations (seed {seed}) ...", flush=True)
         return write_demo(client, n, seed=seed)
     return list(listing["conversation_id"])
 
@@ -118,8 +119,6 @@ def demo_conversations(client: WeaveClient, n: int, seed: int) -> list[str]:
 def write_headless(data: ConversationData, outdir: Path) -> list[Path]:
     """The standalone widget page plus PNG and SVG of every chart kind (the minimap of the
     first conversations); returns the files written."""
-    from weave_widgets.widget import ConversationMinimap
-
     outdir.mkdir(parents=True, exist_ok=True)
     page = outdir / "minimap.html"
     ConversationMinimap(data).to_html(page, title="weave-widgets demo")
@@ -188,7 +187,7 @@ def kernel_env(url: str, project: str) -> dict[str, str]:
 
 
 def run_lab(url: str, project: str, workdir: Path, *, open_browser: bool) -> int:
-    """Start JupyterLab on the quickstart notebook and wait; Ctrl-C stops it."""
+    """Start JupyterLab on the quickstart notebook and wait; Ctrl-C (or SIGTERM) stops it."""
     root = prepare_workdir(workdir)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -197,10 +196,12 @@ def run_lab(url: str, project: str, workdir: Path, *, open_browser: bool) -> int
     lab = subprocess.Popen(  # noqa: S603 (our own interpreter, fixed arguments)
         lab_command(root, port, token, open_browser=open_browser),
         env=kernel_env(url, project),
+        cwd=root,
         start_new_session=True,
     )
     print(f"JupyterLab: http://127.0.0.1:{port}/lab/tree/{NOTEBOOKS[0]}?token={token}")
     print("Press Ctrl-C to stop JupyterLab and the local trace server.", flush=True)
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         return lab.wait()
     except KeyboardInterrupt:
@@ -211,3 +212,10 @@ def run_lab(url: str, project: str, workdir: Path, *, open_browser: bool) -> int
             lab.kill()
             lab.wait()
         return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM handler: stop like Ctrl-C does, so JupyterLab is not left running."""
+    raise KeyboardInterrupt

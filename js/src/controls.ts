@@ -23,7 +23,7 @@ export interface Controls {
 type Setter = (name: keyof ControlState, value: unknown) => void;
 
 const SORTS: [string, string][] = [
-  ["input", "input order"],
+  ["input", "input"],
   ["errors", "errors"],
   ["duration", "duration"],
   ["rating", "rating"],
@@ -79,7 +79,9 @@ export function buildControls(doc: Document, set: Setter, onPng: () => void): Co
   png.type = "button";
   png.title = "Download the visible minimap as a PNG image";
   png.addEventListener("click", onPng);
-  toolbar.append(sortField, widthField, scaleField, colorField, feedbackField, summary, png);
+  const end = el(doc, "span", "wwm-end");
+  end.append(summary, png);
+  toolbar.append(sortField, widthField, scaleField, colorField, feedbackField, end);
 
   const legend = el(doc, "div", "wwm-legend");
   let state: ControlState | null = null;

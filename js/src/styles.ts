@@ -14,7 +14,8 @@ export const CSS = `
 .wwm-button:focus-visible,.wwm-select:focus-visible,.wwm-chip:focus-visible{outline:2px solid var(--wwm-accent);outline-offset:1px}
 .wwm-direction{min-width:26px;padding:0 4px}
 .wwm-check{cursor:pointer;color:var(--wwm-fg)}
-.wwm-summary{margin-left:auto;color:var(--wwm-muted);font-variant-numeric:tabular-nums}
+.wwm-end{margin-left:auto;display:inline-flex;align-items:center;gap:10px}
+.wwm-summary{color:var(--wwm-muted);font-variant-numeric:tabular-nums}
 .wwm-png{font-weight:600}
 .wwm-legend{display:flex;flex-wrap:wrap;align-items:center;gap:4px 6px;padding:6px 12px;border-bottom:1px solid var(--wwm-divider)}
 .wwm-legend-title{font-weight:600;text-transform:uppercase;font-size:10px;letter-spacing:.04em;color:var(--wwm-muted);margin-left:6px}

@@ -10,18 +10,17 @@ import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_support import Lab, free_port
 
 REPO = Path(__file__).resolve().parents[2]
 WIDGET_TESTS = REPO / "tests" / "widget"
@@ -56,73 +55,16 @@ def artifacts() -> Path:
     return ARTIFACTS
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Chromium for one test module: Playwright's sync API keeps an event loop running in the
+    main thread while it is open, which would break every later ``asyncio.run`` in the session."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         instance = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
         yield instance
         instance.close()
-
-
-@dataclass
-class PageLog:
-    """What a page did: every request URL, dialogs opened, console errors, page errors."""
-
-    requests: list[str] = field(default_factory=list)
-    dialogs: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-
-def open_page(browser: Any, **context_options: Any) -> tuple[Any, PageLog]:
-    """A fresh page in its own context, logging requests, dialogs and errors."""
-    options = {"viewport": {"width": 1280, "height": 900}, **context_options}
-    context = browser.new_context(**options)
-    page = context.new_page()
-    log = PageLog()
-    page.on("request", lambda r: log.requests.append(r.url))
-    page.on("dialog", lambda d: (log.dialogs.append(d.message), d.dismiss()))
-    page.on("pageerror", lambda e: log.errors.append(str(e)))
-    page.on("console", lambda m: log.errors.append(m.text) if m.type == "error" else None)
-    return page, log
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass
-class Lab:
-    """A running JupyterLab: base URL, token and its root directory (for notebooks)."""
-
-    url: str
-    token: str
-    root: Path
-
-    def api(self, path: str) -> Any:
-        request = urllib.request.Request(
-            f"{self.url}{path}", headers={"Authorization": f"token {self.token}"}
-        )
-        with urllib.request.urlopen(request, timeout=5) as response:
-            return json.loads(response.read())
-
-    def wait_kernel(self, notebook: str, page: Any, timeout: float = 60) -> None:
-        """Wait until the notebook's kernel is idle and the page's websocket is attached."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for session in self.api("/api/sessions"):
-                kernel = session.get("kernel") or {}
-                if (
-                    session.get("path", "").endswith(notebook)
-                    and kernel.get("execution_state") == "idle"
-                    and kernel.get("connections", 0) >= 1
-                ):
-                    return
-            page.wait_for_timeout(100)
-        raise TimeoutError(f"the kernel of {notebook} did not become idle in {timeout} s")
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ from typing import Any
 
 import nbformat
 import pytest
-from conftest import Lab, open_page
+from browser_support import Lab, open_page
 from minimap_dom import dominant, hex_rgb, marker_rects, page_point, pixel, span_rect
 from minimap_sample import sample_data
 

@@ -7,12 +7,12 @@ model shim (``window.weaveMinimapModel``).
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PageLog, open_page
+from browser_support import PageLog, open_page
 from minimap_dom import dominant, hex_rgb, marker_rects, page_point, pixel, span_rect
 from minimap_sample import XSS_OPERATION, XSS_TAG, sample_data
 
@@ -40,14 +40,19 @@ def page_url(data: ConversationData, tmp_path_factory: pytest.TempPathFactory) -
 
 
 @pytest.fixture
-def open_minimap(browser: Any, page_url: str) -> Callable[..., tuple[Any, PageLog]]:
+def open_minimap(browser: Any, page_url: str) -> Iterator[Callable[..., tuple[Any, PageLog]]]:
+    pages: list[Any] = []
+
     def opener(**context_options: Any) -> tuple[Any, PageLog]:
         page, log = open_page(browser, **context_options)
+        pages.append(page)
         page.goto(page_url)
         page.wait_for_selector(".wwm-root[data-ready='1']", timeout=15_000)
         return page, log
 
-    return opener
+    yield opener
+    for page in pages:
+        page.context.close()
 
 
 def span(data: ConversationData, conversation_id: str, index: int) -> Any:
@@ -163,6 +168,15 @@ def test_keyboard_moves_selects_and_clears(
     page.keyboard.press("Escape")
     assert model_get(page, "selected") == {}
 
+    far = span(data, "conv-035", 3)
+    page.evaluate(
+        "(v) => window.weaveMinimapModel.set('selected', v)",
+        {"conversation_id": "conv-035", "trace_id": far["trace_id"], "span_id": far["span_id"]},
+    )
+    assert page.locator(".wwm-scroll").evaluate("(s) => s.scrollTop") > 0  # revealed
+    page.keyboard.press("ArrowRight")
+    assert "span 5 of" in page.locator(".wwm-live").inner_text()
+
 
 def test_click_and_controls_drive_the_model(
     open_minimap: Callable[..., tuple[Any, PageLog]], data: ConversationData
@@ -240,7 +254,7 @@ def test_virtualised_scrolling_and_span_cap_hint(
 def test_png_button_downloads_the_canvas(
     open_minimap: Callable[..., tuple[Any, PageLog]], artifacts: Path
 ) -> None:
-    page, _ = open_minimap(device_scale_factor=2)
+    page, _ = open_minimap()
     with page.expect_download() as info:
         page.locator(".wwm-png").click()
     path = artifacts / "page-download.png"

@@ -66,3 +66,18 @@ def make_data(n_conversations: int = 6, n_turns: int = 3, seed: int = 0) -> Conv
     entries = [_conversation(rng, i, n_turns) for i in range(n_conversations)]
     entries.append(AgentConversationSpans(conversation_id="empty-conv"))
     return conversation_data(AgentConversationSpansRes(conversations=entries), project_id="e/p")
+
+
+HOSTILE = "</script><script>alert(1)</script><img src=x onerror=alert(2)>"
+
+
+def hostile_data() -> ConversationData:
+    """A conversation whose id, operation and tag are HTML."""
+    span = AgentConversationSpan(
+        operation_name=HOSTILE, trace_id="t", span_id="s", status="ERROR", duration_ms=5
+    )
+    marker = AgentConversationSpanFeedback(
+        trace_id="t", feedback_type="wandb.agent_user_feedback", tags=[HOSTILE]
+    )
+    entry = AgentConversationSpans(conversation_id=HOSTILE, spans=[span], spans_feedback=[marker])
+    return conversation_data(AgentConversationSpansRes(conversations=[entry]))

@@ -203,6 +203,8 @@ def test_errors_by_operation_counts(data: ConversationData) -> None:
     totals = pd.DataFrame(labels["values"])
     assert totals["operation_name"].iloc[0] == "execute_tool"
     assert totals["label"].iloc[0] == "33% errors"
+    assert set(totals["label"].iloc[1:]) == {"no errors"}
+    assert bars["encoding"]["x"]["scale"]["domainMax"] > totals["n_spans"].max(), "label room"
 
 
 def test_duration_by_category_is_computed_in_pandas(data: ConversationData) -> None:

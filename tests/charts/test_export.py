@@ -8,31 +8,11 @@ import warnings
 from pathlib import Path
 
 import pytest
-from chart_data import make_data
+from chart_data import HOSTILE, hostile_data, make_data
 
 from weave_widgets import charts, export
 from weave_widgets.export import save
-from weave_widgets.frames import ConversationData, conversation_data
-from weave_widgets.models import (
-    AgentConversationSpan,
-    AgentConversationSpanFeedback,
-    AgentConversationSpans,
-    AgentConversationSpansRes,
-)
-
-HOSTILE = "</script><script>alert(1)</script><img src=x onerror=alert(2)>"
-
-
-def hostile_data() -> ConversationData:
-    """A conversation whose id, operation and tag are HTML."""
-    span = AgentConversationSpan(
-        operation_name=HOSTILE, trace_id="t", span_id="s", status="ERROR", duration_ms=5
-    )
-    marker = AgentConversationSpanFeedback(
-        trace_id="t", feedback_type="wandb.agent_user_feedback", tags=[HOSTILE]
-    )
-    entry = AgentConversationSpans(conversation_id=HOSTILE, spans=[span], spans_feedback=[marker])
-    return conversation_data(AgentConversationSpansRes(conversations=[entry]))
+from weave_widgets.frames import ConversationData
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_export import HOSTILE, hostile_data
+from chart_data import HOSTILE, hostile_data
 
 from weave_widgets import charts
 from weave_widgets.export import save

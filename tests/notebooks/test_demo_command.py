@@ -29,6 +29,7 @@ def test_headless_writes_page_and_charts(
     argv = ["demo", "--conversations", "8", "--seed", "3", "--db", str(db)]
     assert cli.main([*argv, "--headless", str(out)]) == 0
     printed = capsys.readouterr().out
+    assert "Writing 8 demo conversations (seed 3)" in printed
     assert "project local/demo, 8 conversations" in printed
     expected = [out / "minimap.html"] + [out / f"{k}{s}" for k in KINDS for s in (".png", ".svg")]
     for path in expected:
@@ -40,7 +41,9 @@ def test_headless_writes_page_and_charts(
 
     # A second run finds the data and does not write it again.
     assert cli.main([*argv, "--conversations", "50", "--headless", str(out)]) == 0
-    assert "project local/demo, 8 conversations" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "Writing" not in printed
+    assert "project local/demo, 8 conversations" in printed
 
 
 def test_bad_count_is_an_argument_error(capsys: pytest.CaptureFixture[str]) -> None:
@@ -93,6 +96,7 @@ def test_lab_serves_the_quickstart_until_ctrl_c(tmp_path: Path) -> None:
     )  # fmt: skip
     try:
         assert demo.stdout is not None
+        assert demo.stdout.readline().startswith("Writing 3 demo conversations")
         lines = [demo.stdout.readline(), demo.stdout.readline()]
         assert "project local/demo, 3 conversations" in lines[0]
         match = re.search(
@@ -104,7 +108,7 @@ def test_lab_serves_the_quickstart_until_ctrl_c(tmp_path: Path) -> None:
         contents = f"{base}/api/contents/quickstart.ipynb?token={token}"
         deadline = time.monotonic() + 60
         status = 0
-        while time.monotonic() < deadline and status != 200:
+        while time.monotonic() < deadline and status != 200 and demo.poll() is None:
             try:
                 status = get(contents)
             except OSError:

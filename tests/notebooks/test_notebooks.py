@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,15 @@ def mimetypes(notebook: nbformat.NotebookNode) -> list[str]:
     return found
 
 
+def assert_offline(notebook: nbformat.NotebookNode) -> None:
+    """Every widget's saved state (its JavaScript included) loads nothing from the network."""
+    state = notebook.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    esm = [m["state"]["_esm"] for m in state.values() if "_esm" in m.get("state", {})]
+    assert esm, "anywidget models were saved"
+    for source in esm:
+        assert not re.search(r"""(import|from)\s*\(?\s*["']https?://""", source)
+
+
 @pytest.fixture
 def kernel_env(monkeypatch: pytest.MonkeyPatch) -> Any:
     """The kernel imports the package from the repository and writes a small demo."""
@@ -68,6 +78,7 @@ def test_quickstart(tmp_path: Path, kernel_env: Any) -> None:
     assert "ERROR True" in text
     # minimap widget, selection output, 3 offline Altair charts (JupyterChart widgets)
     assert mimetypes(notebook).count(WIDGET_VIEW) == 5
+    assert_offline(notebook)
     exports = tmp_path / "exports"
     assert (exports / "minimap.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     assert (exports / "durations.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
@@ -100,3 +111,4 @@ def test_explore_uses_the_server_it_is_given(
     assert "selected " in text
     assert " of 12" in text
     assert mimetypes(notebook).count(WIDGET_VIEW) == 2  # minimap widget, chart
+    assert_offline(notebook)

@@ -146,8 +146,18 @@ def test_upsert_batch_is_all_or_nothing(api: Api) -> None:
     assert api.conversation("c")["spans"] == []
 
 
-def test_projects_are_separate(api: Api, http: object, project_id: str) -> None:
+def test_projects_are_separate(api: Api, project_id: str) -> None:
     api.span("s", "t", "c", 0, 1)
     other = Api(api.http, project_id + "-other")
     assert other.conversation("c")["spans"] == []
     other.span("s", "t", "c", 0, 1)  # same ids in another project are fine
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b'{"start": NaN}', b'{"start": {"op_name": "\xff"}}', b"{not json", b'{"n": 1e999999}'],
+)
+def test_unparsable_bodies_are_422(api: Api, body: bytes) -> None:
+    res = api.http.post("/call/start", content=body, headers={"content-type": "application/json"})
+    assert res.status_code == 422
+    assert res.json()["detail"][0]["type"] == "json_invalid"

@@ -223,3 +223,11 @@ def test_no_api_key_in_widget_state(local_server: str, project_id: str) -> None:
     assert key.encode() not in widget.payload
     assert key not in payload.decode(widget.payload).spans.to_json()
     assert key not in widget.to_html()
+
+
+def test_html_page_keeps_script_text_inert() -> None:
+    from weave_widgets.html_export import page
+
+    html = page('const s = "</script><img src=x onerror=alert(1)>";', b"\x00\x01", {}, "t")
+    assert html.count("</script>") == 3
+    assert "<\\/script>" in html

@@ -22,7 +22,6 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, ConfigDict
 
 from weave_widgets.models import (
     AgentConversationSpansReq,
@@ -36,6 +35,8 @@ from weave_widgets.models import (
     CallEndRes,
     CallStartReq,
     CallStartRes,
+    FeedbackCreateBatchReq,
+    FeedbackCreateBatchRes,
     FeedbackCreateReq,
     FeedbackCreateRes,
     ValidationErrorItem,
@@ -64,16 +65,6 @@ LOCAL_USER = "local"
 
 PROJECT_HEADER = "project_id"
 """Header naming the ``entity/project`` of an OTLP export, as Weave's OTel endpoint expects."""
-
-
-class FeedbackCreateBatchReq(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    batch: list[FeedbackCreateReq]
-
-
-class FeedbackCreateBatchRes(BaseModel):
-    res: list[FeedbackCreateRes]
 
 
 class BadRequest(ValueError):
