@@ -14,10 +14,15 @@ fi
 (cd js && npm install --no-audit --no-fund --loglevel=error && npm run --silent build)
 .venv/bin/python -m pip install --quiet -e ".[dev]"
 
-if [ "${WITH_BROWSER:-1}" = "1" ] && ! command -v chromium >/dev/null 2>&1; then
+# Debian packages: chromium for the browser tests, a colour emoji font so emoji tags render
+# in the widget and in exported PNGs.
+missing=()
+[ "${WITH_BROWSER:-1}" = "1" ] && ! command -v chromium >/dev/null 2>&1 && missing+=(chromium)
+[ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || missing+=(fonts-noto-color-emoji)
+if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" = "0" ]; then
-    apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "setup: chromium is missing; install it (sudo apt-get install chromium) to run browser tests" >&2
+    echo "setup: missing Debian packages: ${missing[*]} (sudo apt-get install ${missing[*]})" >&2
   fi
 fi

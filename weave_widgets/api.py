@@ -166,6 +166,12 @@ def _encodes(text: str) -> bool:
 
 
 def _check_unicode(value: Any, path: str) -> None:
+    try:
+        orjson.dumps(value, default=str)  # fast path: fails only on text that is not UTF-8
+    except TypeError:
+        pass
+    else:
+        return
     where = _not_unicode(value, path)
     if where is not None:
         raise InvalidArgumentError(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from typing import Any
 
@@ -61,3 +62,12 @@ def page_point(scope: Any, x: float, y: float) -> tuple[float, float]:
     box = scope.locator(".wwm-canvas").bounding_box()
     assert box is not None
     return box["x"] + x, box["y"] + y
+
+
+def rating_rgb(value: float) -> tuple[int, int, int]:
+    """The badge colour of a rating in 0..1: red -> amber -> green (as js/src/theme.ts)."""
+    t = min(1.0, max(0.0, value))
+    stops = ((215, 48, 39), (230, 160, 20), (26, 152, 80))
+    low, high, u = (stops[0], stops[1], t * 2) if t < 0.5 else (stops[1], stops[2], (t - 0.5) * 2)
+    r, g, b = (math.floor(a + (z - a) * u + 0.5) for a, z in zip(low, high, strict=True))
+    return (r, g, b)

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import FaultServer, Request, reply, reset, stall, trickle
+from fault_server import FaultServer, Request, reply, reset, stall, trickle
 
 from weave_widgets.client import AsyncWeaveClient, WeaveClient
 from weave_widgets.errors import (

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import schemathesis
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, seed, settings
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 
 from weave_widgets.server.app import create_app
@@ -24,6 +24,7 @@ schema = schemathesis.openapi.from_asgi(
 
 
 @schema.parametrize()
+@seed(20261123)  # schemathesis sometimes fails to draw a one-item ``batch``; keep runs repeatable
 @settings(
     max_examples=30,
     deadline=None,

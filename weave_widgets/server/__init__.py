@@ -17,6 +17,9 @@ Choices where the real server's behaviour is unknown or differs (weave-semantics
   body over 32 MiB 413; ``/call/upsert_batch`` and ``/feedback/batch/create`` are all or nothing.
   An identical replay of a stored start or feedback row (a retry whose answer was lost) is
   accepted and changes nothing, so client retries of writes are safe.
+- ``POST /otel/v1/traces`` takes the target project from a ``project_id: entity/project``
+  header (as Weave's OTel endpoint does); a re-sent span (same project and span id) replaces
+  the stored one.
 - ``/agents/spans/query`` only supports ``group_by=[{"source":"column","key":"conversation_id"}]``;
   spans without a conversation form the group ``""``, as on the real server.
 """
