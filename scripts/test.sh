@@ -5,7 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 
-echo "== ruff"; .venv/bin/ruff check . && .venv/bin/ruff format --check .
+echo "== ruff"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
 echo "== mypy"; .venv/bin/mypy
-echo "== typescript + vitest"; (cd js && npm run --silent typecheck && npm test --silent)
+echo "== typescript + vitest"
+npm --prefix js run --silent typecheck
+npm --prefix js test --silent
 echo "== pytest"; .venv/bin/python -m pytest -p no:cacheprovider "$@"

@@ -32,7 +32,7 @@ CATEGORY_COLORS: Final[dict[str, str]] = {
     "embeddings": "#b8569b",
     "other": "#8a8f98",
 }
-"""Fill colour per category (chosen to stay apart from the error red for common colour-blindness)."""
+"""Fill colour per category, chosen to stay apart from the error red for colour-blind users."""
 
 STATUS_COLORS: Final[dict[str, str]] = {
     "OK": "#2e9e5b",

@@ -1,9 +1,10 @@
 """End to end in JupyterLab on demo data written to the embedded local server: kernel render,
 pixels, hover, a hostile tag kept as text, click -> Python, Python -> DOM.
 
-The notebook's first cell prints a ``PLAN`` line (JSON) naming what to probe: the spans of the
-conversation with the most errors, a turn-level rating, the hostile tag's conversation and every
-conversation's error count. The test reads it from the page and drives the widget from it.
+The notebook's first cell prints a ``PLAN`` line (JSON) naming what to probe: the ERROR and
+agent spans (with their positions) of the conversation with the most errors, a turn-level
+rating, and every conversation's error count; the hostile tag goes on the first conversation.
+The test reads the plan from the page and drives the widget from it.
 """
 
 from __future__ import annotations
@@ -43,11 +44,13 @@ errors = dict(zip(data.conversations["conversation_id"], data.conversations["n_e
 probe = max(ids, key=lambda c: errors[c])
 rating = ratings[ratings["turn_index"].notna()].iloc[0]
 columns = ["span_id", "trace_id", "status", "category", "operation_name"]
+rows = spans[spans["conversation_id"] == probe].reset_index(drop=True)
+wanted = rows[(rows["status"] == "ERROR") | (rows["category"] == "agent")]
 plan = {{
     "ids": ids,
     "errors": errors,
     "probe": probe,
-    "spans": spans[spans["conversation_id"] == probe][columns].to_dict("records"),
+    "spans": wanted[columns].assign(index=wanted.index).to_dict("records"),
     "rating": {{"conversation_id": rating["conversation_id"], "value": float(rating["value"])}},
 }}
 print("PLAN", json.dumps(plan))
@@ -118,36 +121,39 @@ def test_demo_data_round_trip_in_jupyterlab(
     assert len(plan["ids"]) == N_CONVERSATIONS
 
     # Exact colours: an OK span's category fill, an ERROR span's fill, a rating badge.
-    probe, spans = plan["probe"], plan["spans"]
-    ok_index, ok = widest(root, probe, [i for i, s in enumerate(spans) if s["status"] == "OK"])
-    assert pixel(root, ok["x"] + ok["w"] / 2, ok["y"] + ok["h"] / 2) == hex_rgb(
+    probe = plan["probe"]
+    spans = {s["index"]: s for s in plan["spans"]}
+    ok_index, ok = widest(output, probe, [i for i, s in spans.items() if s["status"] == "OK"])
+    assert pixel(output, ok["x"] + ok["w"] / 2, ok["y"] + ok["h"] / 2) == hex_rgb(
         CATEGORY_COLORS[spans[ok_index]["category"]]
     )
-    _, err = widest(root, probe, [i for i, s in enumerate(spans) if s["status"] == "ERROR"])
-    assert dominant(root, err["x"] + 3, err["y"] + 3, err["w"] - 6, err["h"] - 6) == hex_rgb(
+    _, err = widest(output, probe, [i for i, s in spans.items() if s["status"] == "ERROR"])
+    assert dominant(output, err["x"] + 3, err["y"] + 3, err["w"] - 6, err["h"] - 6) == hex_rgb(
         STATUS_COLORS["ERROR"]
     )
     rated = plan["rating"]
     badge = next(
         m
-        for m in marker_rects(root, rated["conversation_id"])
+        for m in marker_rects(output, rated["conversation_id"])
         if m["kind"] == "rating" and m["value"] == pytest.approx(rated["value"], abs=1e-6)
     )
-    assert pixel(root, badge["x"] + 3.5, badge["y"] + badge["h"] / 2) == rating_rgb(rated["value"])
-    root.locator(".wwm-canvas").screenshot(path=artifacts / "lab-demo-canvas.png")
+    assert pixel(output, badge["x"] + 3.5, badge["y"] + badge["h"] / 2) == rating_rgb(
+        rated["value"]
+    )
+    output.locator(".wwm-canvas").screenshot(path=artifacts / "lab-demo-canvas.png")
     root.screenshot(path=artifacts / "lab-demo-widget.png")
 
     # The hostile tag: drawn as a tag mark, shown as literal text, never parsed as HTML.
-    tag = next(m for m in marker_rects(root, plan["ids"][0]) if m["text"] == XSS_TAG)
+    tag = next(m for m in marker_rects(output, plan["ids"][0]) if m["text"] == XSS_TAG)
     assert tag["kind"] == "tag"
-    page.mouse.move(*page_point(root, tag["x"] + tag["w"] / 2, tag["y"] + tag["h"] / 2))
+    page.mouse.move(*page_point(output, tag["x"] + tag["w"] / 2, tag["y"] + tag["h"] / 2))
     tooltip = root.locator(".wwm-tooltip")
     expect(tooltip).to_contain_text(XSS_TAG)
     page.screenshot(path=artifacts / "lab-demo-page-xss-tag.png")
 
     # Hover a span: its tooltip; click it: the selection reaches Python.
     target = spans[ok_index]
-    centre = page_point(root, ok["x"] + ok["w"] / 2, ok["y"] + ok["h"] / 2)
+    centre = page_point(output, ok["x"] + ok["w"] / 2, ok["y"] + ok["h"] / 2)
     page.mouse.move(*centre)
     expect(tooltip).to_contain_text(f"span {target['span_id']}")
     expect(tooltip).to_contain_text(target["operation_name"])
@@ -184,7 +190,7 @@ def test_demo_data_round_trip_in_jupyterlab(
     rows = root.evaluate("(el, ids) => ids.map((c) => el.weaveMinimap.rowOf(c))", plan["ids"])
     assert sorted(rows[:3]) == [0, 1, 2]
     assert set(rows[3:]) == {-1}
-    root.locator(".wwm-canvas").screenshot(path=artifacts / "lab-demo-canvas-after-update.png")
+    output.locator(".wwm-canvas").screenshot(path=artifacts / "lab-demo-canvas-after-update.png")
     page.screenshot(path=artifacts / "lab-demo-page.png", full_page=True)
 
     assert output.locator("img").count() == 0

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import schemathesis
-from hypothesis import HealthCheck, seed, settings
+from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 
 from weave_widgets.server.app import create_app
@@ -20,11 +20,14 @@ _DB_DIR = tempfile.TemporaryDirectory(prefix="weave-widgets-schemathesis-")
 
 schema = schemathesis.openapi.from_asgi(
     "/openapi.json", create_app(Path(_DB_DIR.name) / "trace.db")
-)
+).exclude(path="/call/upsert_batch")
+"""``/call/upsert_batch`` is left out: schemathesis 4.32 intermittently fails to draw its
+``batch`` array of discriminated unions (``InvalidSchema: Cannot generate an array with 1
+demanded elements``, a generator bug, not a server answer). Its bad bodies are covered in
+``test_bad_input.py`` and ``tests/server/test_server_calls.py``."""
 
 
 @schema.parametrize()
-@seed(20261123)  # schemathesis sometimes fails to draw a one-item ``batch``; keep runs repeatable
 @settings(
     max_examples=30,
     deadline=None,
