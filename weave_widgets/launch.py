@@ -20,12 +20,9 @@ from pathlib import Path
 
 import weave_widgets
 from weave_widgets import local
-from weave_widgets.charts import KINDS, chart, minimap_chart
 from weave_widgets.client import WeaveClient
 from weave_widgets.demo import write_demo
-from weave_widgets.export import save
 from weave_widgets.frames import ConversationData
-from weave_widgets.widget import ConversationMinimap
 
 PROJECT_ENV = "WEAVE_WIDGETS_PROJECT"
 URL_ENV = "WF_TRACE_SERVER_URL"
@@ -119,6 +116,10 @@ def demo_conversations(client: WeaveClient, n: int, seed: int) -> list[str]:
 def write_headless(data: ConversationData, outdir: Path) -> list[Path]:
     """The standalone widget page plus PNG and SVG of every chart kind (the minimap of the
     first conversations); returns the files written."""
+    from weave_widgets.charts import KINDS, chart, minimap_chart  # heavy: only when asked
+    from weave_widgets.export import save
+    from weave_widgets.widget import ConversationMinimap
+
     outdir.mkdir(parents=True, exist_ok=True)
     page = outdir / "minimap.html"
     ConversationMinimap(data).to_html(page, title="weave-widgets demo")

@@ -7,6 +7,7 @@ used as they are.
 
 from __future__ import annotations
 
+import re
 import urllib.parse
 from dataclasses import dataclass
 from typing import Literal
@@ -85,5 +86,18 @@ def parse_agent_ref(ref: str) -> AgentRef:
             f"not an agent ref: {ref!r} has kind {segment!r}; "
             f"expected one of {', '.join(_KIND_BY_SEGMENT)}"
         )
-    ident = urllib.parse.unquote(raw_id) if kind == "conversation" else raw_id
+    ident = _decode_conversation_id(raw_id, ref) if kind == "conversation" else raw_id
     return AgentRef(kind=kind, project_id=f"{entity}/{project}", id=ident)
+
+
+def _decode_conversation_id(raw_id: str, ref: str) -> str:
+    """Percent-decode strictly: malformed escapes or non-UTF-8 bytes are an error, not U+FFFD."""
+    if re.search(r"%(?![0-9A-Fa-f]{2})", raw_id):
+        raise ValueError(f"malformed percent-escape in conversation ref {ref!r}")
+    try:
+        return urllib.parse.unquote(raw_id, errors="strict")
+    except UnicodeDecodeError:
+        raise ValueError(
+            f"conversation ref {ref!r} does not decode to UTF-8 text; "
+            "build it with weave_widgets.refs.conversation_ref(project_id, conversation_id)"
+        ) from None

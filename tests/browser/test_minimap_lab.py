@@ -10,6 +10,7 @@ The test reads the plan from the page and drives the widget from it.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +54,7 @@ plan = {{
     "spans": wanted[columns].assign(index=wanted.index).to_dict("records"),
     "rating": {{"conversation_id": rating["conversation_id"], "value": float(rating["value"])}},
 }}
-print("PLAN", json.dumps(plan))
+print("PLAN " + json.dumps(plan))  # one write: arrives whole
 w"""
 CELLS = [
     "row = w.selected_span\n"
@@ -72,12 +73,12 @@ def run_cell(page: Any, notebook: Any, index: int) -> Any:
     return cell
 
 
-def printed(cell: Any, marker: str) -> str:
-    """The cell's stdout once a line starting with ``marker`` has appeared."""
+def printed(cell: Any, last: re.Pattern[str]) -> str:
+    """The cell's stdout once ``last`` (what the cell prints last) has appeared."""
     out = cell.locator(STDOUT)
-    out.filter(has_text=marker).wait_for(timeout=60_000)
+    out.filter(has_text=last).first.wait_for(timeout=60_000)
     assert cell.locator("[data-mime-type='application/vnd.jupyter.stderr']").count() == 0
-    return str(out.inner_text())
+    return "\n".join(out.all_inner_texts())
 
 
 def widest(scope: Any, conversation_id: str, indices: list[int]) -> tuple[int, dict[str, float]]:
@@ -112,7 +113,7 @@ def test_demo_data_round_trip_in_jupyterlab(
     first = run_cell(page, notebook, 0)
     output = first.locator(".jp-OutputArea")
     plan_line = next(
-        line for line in printed(first, "PLAN").splitlines() if line.startswith("PLAN ")
+        line for line in printed(first, re.compile(r"PLAN \{.*\}")).splitlines() if line.startswith("PLAN ")
     )
     plan = json.loads(plan_line.removeprefix("PLAN "))
     output.locator(".wwm-root[data-ready='1']").wait_for(timeout=60_000)
@@ -164,15 +165,16 @@ def test_demo_data_round_trip_in_jupyterlab(
         "span_id": target["span_id"],
         "trace_id": target["trace_id"],
     }
-    text = printed(run_cell(page, notebook, 1), "SELECTED")
+    text = printed(run_cell(page, notebook, 1), re.compile(r"ROW \S+"))
     assert f"SELECTED {json.dumps(selected, sort_keys=True)}" in text
     assert f"ROW {target['span_id']} 1" in text
 
     # Python -> DOM: sorting by errors, then new data.
     run_cell(page, notebook, 2)
     page.wait_for_function(
-        "(el) => el.value === 'errors'",
-        arg=root.locator("select[name=sort_by]").element_handle(),
+        "(el) => el.querySelector('select[name=sort_by]').value === 'errors'"
+        " && el.querySelector('.wwm-direction').getAttribute('aria-label') === 'descending'",
+        arg=root.element_handle(),
         timeout=30_000,
     )
     rows = root.evaluate("(el, ids) => ids.map((c) => el.weaveMinimap.rowOf(c))", plan["ids"])

@@ -34,6 +34,9 @@ def test_round_trip(ref: str, expected: AgentRef) -> None:
         ("weave:///e/p/agent_turn", "expected"),
         ("weave:///e/p/call/123", "'call'"),
         ("weave:///e/p/agent_turn/t/extra", "expected"),
+        ("weave:///e/p/agent_conversation/a%ZZ", "malformed percent-escape"),
+        ("weave:///e/p/agent_conversation/a%2", "malformed percent-escape"),
+        ("weave:///e/p/agent_conversation/a%ff", "does not decode to UTF-8"),
     ],
 )
 def test_parse_errors_say_what_is_wrong(ref: str, needle: str) -> None:
