@@ -112,9 +112,8 @@ def test_demo_data_round_trip_in_jupyterlab(
 
     first = run_cell(page, notebook, 0)
     output = first.locator(".jp-OutputArea")
-    plan_line = next(
-        line for line in printed(first, re.compile(r"PLAN \{.*\}")).splitlines() if line.startswith("PLAN ")
-    )
+    lines = printed(first, re.compile(r"PLAN \{.*\}")).splitlines()
+    plan_line = next(line for line in lines if line.startswith("PLAN "))
     plan = json.loads(plan_line.removeprefix("PLAN "))
     output.locator(".wwm-root[data-ready='1']").wait_for(timeout=60_000)
     root = output.locator(".wwm-root")
