@@ -20,6 +20,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from wire import read_request
+
 
 @dataclass
 class Request:
@@ -131,16 +133,8 @@ class FaultServer:
 
 
 def _read_request(rfile: Any) -> Request | None:
-    start = rfile.readline()
-    if not start:
-        return None
-    method, path, _ = start.decode("latin-1").split(" ", 2)
-    headers: dict[str, str] = {}
-    while (line := rfile.readline().decode("latin-1").strip()) != "":
-        key, _, value = line.partition(":")
-        headers[key.strip().lower()] = value.strip()
-    body = rfile.read(int(headers.get("content-length", "0")))
-    return Request(time.monotonic(), method, path, headers, body)
+    raw = read_request(rfile)
+    return None if raw is None else Request(time.monotonic(), *raw)
 
 
 @contextmanager

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from wire import read_request
+
 
 @dataclass(frozen=True)
 class Request:
@@ -239,16 +241,8 @@ class FaultProxy:
 
 
 def _read_request(rfile: Any) -> Request | None:
-    start = rfile.readline()
-    if not start:
-        return None
-    method, path, _ = start.decode("latin-1").split(" ", 2)
-    headers: dict[str, str] = {}
-    while (line := rfile.readline().decode("latin-1").strip()) != "":
-        key, _, value = line.partition(":")
-        headers[key.strip().lower()] = value.strip()
-    body = rfile.read(int(headers.get("content-length", "0")))
-    return Request(method, path, headers, body)
+    raw = read_request(rfile)
+    return None if raw is None else Request(*raw)
 
 
 @contextmanager
