@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import socket
-import socketserver
 import struct
 import threading
 import time
@@ -20,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from wire import read_request
+from wire import RawRequest, serving
 
 
 @dataclass
@@ -132,31 +131,19 @@ class FaultServer:
             return self._actions[index]
 
 
-def _read_request(rfile: Any) -> Request | None:
-    raw = read_request(rfile)
-    return None if raw is None else Request(time.monotonic(), *raw)
-
-
 @contextmanager
 def running_fault_server() -> Iterator[FaultServer]:
     """A fresh scripted server on 127.0.0.1 (answers ``{}`` until scripted), shut down on exit."""
     state = FaultServer()
     state.script(reply())
 
-    class Handler(socketserver.StreamRequestHandler):
-        def handle(self) -> None:
-            request = _read_request(self.rfile)
-            if request is not None:
-                state.next_action(request)(self.connection, request)
+    def on_request(conn: socket.socket, raw: RawRequest) -> None:
+        request = Request(time.monotonic(), *raw)
+        state.next_action(request)(conn, request)
 
-    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
-        yield state
-    finally:
-        state.stop.set()
-        server.shutdown()
-        server.server_close()
+    with serving(on_request) as url:
+        state.url = url
+        try:
+            yield state
+        finally:
+            state.stop.set()

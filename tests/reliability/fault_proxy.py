@@ -9,11 +9,9 @@ fault by name.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import http.client
 import socket
-import socketserver
 import struct
 import threading
 import time
@@ -24,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from wire import read_request
+from wire import serving
 
 
 @dataclass(frozen=True)
@@ -240,34 +238,17 @@ class FaultProxy:
             fault.act(conn, request, lambda: self.forward(request), self.stop)
 
 
-def _read_request(rfile: Any) -> Request | None:
-    raw = read_request(rfile)
-    return None if raw is None else Request(*raw)
-
-
 @contextmanager
 def running(upstream: str, plan: Plan) -> Iterator[FaultProxy]:
     """A ``FaultProxy`` serving on a free loopback port for the duration of the block."""
     proxy = FaultProxy(upstream, plan)
 
-    class Handler(socketserver.StreamRequestHandler):
-        def handle(self) -> None:
-            request = _read_request(self.rfile)
-            if request is not None:
-                with contextlib.suppress(OSError):  # the client gave up and closed its end
-                    proxy.handle(self.connection, request)
-
-    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    proxy.url = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
-        yield proxy
-    finally:
-        proxy.stop.set()
-        server.shutdown()
-        server.server_close()
+    with serving(lambda conn, raw: proxy.handle(conn, Request(*raw))) as url:
+        proxy.url = url
+        try:
+            yield proxy
+        finally:
+            proxy.stop.set()
 
 
 def elapsed(fn: Callable[[], Any]) -> tuple[float, Any]:
