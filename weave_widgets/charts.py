@@ -87,6 +87,11 @@ def _data(frame: pd.DataFrame) -> Any:
     return {"values": json.loads(frame.to_json(orient="records"))}
 
 
+def _title(text: str, *, subtitle: str) -> alt.Title:
+    """A chart title with its subtitle, left-aligned like every chart here."""
+    return alt.Title(text, subtitle=subtitle, anchor="start")
+
+
 def _category_color(legend: alt.Legend | None = None) -> alt.Color:
     return alt.Color(
         "category:N",
@@ -176,11 +181,10 @@ def minimap_chart(
         layers.extend(_feedback_layers(data, bars, y, layout))
     drawn = f"{len(bars):,} turns" if aggregate == "turn" else f"{len(bars):,} spans"
     ticks = "" if aggregate == "turn" else ", ticks mark turn starts"
-    title = alt.Title(
+    title = _title(
         "Conversation minimap",
         subtitle=f"{len(ids):,} conversations, {drawn}; coloured by {color_by}, "
         f"ERROR outlined in red{ticks}",
-        anchor="start",
     )
     minimap = alt.LayerChart(layer=layers, title=title, width=width, height=alt.Step(row_step))
     resolved: alt.LayerChart = minimap.resolve_scale(color="independent")
@@ -467,10 +471,9 @@ def errors_by_operation(data: ConversationData, *, top: int = 25) -> alt.LayerCh
     )
     return alt.LayerChart(
         layer=[bars, labels],
-        title=alt.Title(
+        title=_title(
             "Errors by operation",
             subtitle=f"{int(totals['n_errors'].sum()):,} ERROR spans of {len(spans):,}",
-            anchor="start",
         ),
         width=420,
     )
@@ -521,11 +524,10 @@ def duration_by_category(
     )
     return alt.LayerChart(
         layer=[whisker, box, median, count],
-        title=alt.Title(
+        title=_title(
             "Span duration by category",
             subtitle="box: 25th-75th percentile, black tick: median, whiskers: 5th-95th; "
             "number: spans",
-            anchor="start",
         ),
         width=420,
     )
@@ -561,10 +563,9 @@ def ratings_by_turn(data: ConversationData) -> alt.LayerChart:
     line = base.mark_line(point=True).encode(y=alt.Y("mean:Q", title="mean rating"))
     return alt.LayerChart(
         layer=[band, line],
-        title=alt.Title(
+        title=_title(
             "Ratings per turn",
             subtitle=f"{len(ratings):,} turn-level ratings; line: mean, band: min-max",
-            anchor="start",
         ),
         width=420,
         height=240,
@@ -607,10 +608,9 @@ def turns_per_conversation(data: ConversationData) -> alt.Chart:
             ],
         )
         .properties(
-            title=alt.Title(
+            title=_title(
                 "Turns per conversation",
                 subtitle=f"{len(conv):,} conversations",
-                anchor="start",
             ),
             width=420,
             height=240,
