@@ -38,7 +38,9 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-CHROMIUM = "/usr/bin/chromium"
+"""Flags of every headless chromium run here; tests/minimap/browser launches with them too."""
+CHROMIUM = Path("/usr/bin/chromium")
+"""Debian's chromium (never a browser download); the tests skip their browser cases without it."""
 FIRST_PAINT_TARGET_MS = 300.0
 FRAME_TARGET_MS = 16.0
 SCROLL_STEPS = 120
@@ -102,7 +104,7 @@ def measure(page_html: str, json_body: bytes) -> dict[str, Any]:
         (root / "minimap.html").write_text(page_html, encoding="utf-8")
         (root / "data.json").write_bytes(json_body)
         (root / "blank.html").write_text("<!DOCTYPE html><title>baseline</title>")
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
         try:
             with _static(root) as base:
                 page = browser.new_page(viewport={"width": 1280, "height": 900})
@@ -127,7 +129,7 @@ def measure(page_html: str, json_body: bytes) -> dict[str, Any]:
 
 
 def rows(sizes: Sizes, seed: int = 0) -> list[Row]:
-    from weave_widgets.widget import ConversationMinimap
+    from weave_widgets.minimap._widget import ConversationMinimap
 
     data = load(*sizes.browser, seed)
     page = ConversationMinimap(data).to_html()

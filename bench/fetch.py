@@ -54,8 +54,8 @@ def naive_frames(conversations: Sequence[Any]) -> tuple[Any, Any]:
     """Spans and feedback DataFrames from SDK response objects, the straightforward way."""
     import pandas as pd
 
-    from weave_widgets.categories import OPERATION_CATEGORIES
-    from weave_widgets.frames import CATEGORY_DTYPE, STATUS_DTYPE
+    from weave_widgets.data._frames import CATEGORY_DTYPE, STATUS_DTYPE
+    from weave_widgets.palette import OPERATION_CATEGORIES
 
     rows = [
         {

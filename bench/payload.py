@@ -27,7 +27,7 @@ def plain_json(data: Any) -> bytes:
 
 
 def rows(sizes: Sizes, seed: int = 0) -> list[Row]:
-    from weave_widgets import payload
+    from weave_widgets.minimap import _payload as payload
 
     data = load(*sizes.payload, seed)
     n_spans = len(data.spans)

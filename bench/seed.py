@@ -99,7 +99,7 @@ def _conversation(project: str, cid: str, n_spans: int, index: int, rng: random.
 
 
 def _feedback(project: str, cid: str, index: int, rng: random.Random) -> list[dict[str, Any]]:
-    from weave_widgets.api import agent_feedback
+    from weave_widgets.client._endpoints import agent_feedback
 
     reqs = []
     if index % 10 == 0:

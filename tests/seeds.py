@@ -1,4 +1,4 @@
-"""The API contract: the seed OpenAPI pages in /work/shared/spec/seeds, parsed and normalised.
+"""The API contract: the published OpenAPI pages in tests/fixtures/openapi, parsed, normalised.
 
 ``seed_schemas()`` merges ``components.schemas`` of every seed page (the two ``/call/start``
 copies must agree). ``schema_shape(schema, all_schemas)`` reduces a JSON Schema to what the
@@ -11,14 +11,15 @@ defaults), so the seed, ``Model.model_json_schema(ref_template=REF_TEMPLATE)`` a
 from __future__ import annotations
 
 import functools
-import os
 import re
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-SEEDS_DIR = Path(os.environ.get("WEAVE_WIDGETS_SEEDS", "/work/shared/spec/seeds"))
+SEEDS_DIR = Path(__file__).parent / "fixtures" / "openapi"
+"""The published API pages (``POST /call/start`` in Korean and English,
+``POST /agents/conversations/spans``), vendored verbatim as test data."""
 REF_TEMPLATE = "#/components/schemas/{model}"
 _YAML_BLOCK = re.compile(r"^`{3,}ya?ml[^\n]*\n(.*?)^`{3,}\s*$", re.MULTILINE | re.DOTALL)
 
@@ -34,7 +35,7 @@ def seed_documents() -> dict[str, dict[str, Any]]:
             raise ValueError(f"{path}: no ```yaml OpenAPI block found")
         docs[path.name] = yaml.safe_load(match.group(1))
     if not docs:
-        raise FileNotFoundError(f"no seed pages (*.txt) in {SEEDS_DIR}; set WEAVE_WIDGETS_SEEDS")
+        raise FileNotFoundError(f"no seed pages (*.txt) in {SEEDS_DIR}")
     return docs
 
 

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv`` and run the chosen sub-command."""
-    from weave_widgets.launch import add_demo_arguments, run_demo
-    from weave_widgets.server.run import add_serve_arguments, run_serve
+    from weave_widgets.demo._command import add_demo_arguments, run_demo
+    from weave_widgets.server.cli import add_serve_arguments, run_serve
 
     parser = argparse.ArgumentParser(prog="weave-widgets", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)

@@ -2,7 +2,7 @@
 
 Every message says what went wrong and what to do about it, and none ever contains the API
 key: request headers are never part of an error, and server text is scrubbed of the key before
-it is quoted (see ``weave_widgets.http``).
+it is quoted (see ``weave_widgets.client._transport``).
 """
 
 from __future__ import annotations

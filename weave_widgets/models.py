@@ -2,7 +2,7 @@
 
 Sources: the published OpenAPI pages (``POST /call/start``, ``POST /agents/conversations/spans``)
 and the server's own models for ``/call/end``, ``/call/upsert_batch``, ``/feedback/create`` and
-``/agents/spans/query`` (see DESIGN and weave-semantics).
+``/agents/spans/query`` (as the weave SDK's vendored client declares them).
 
 Strict request envelopes (``CallStartReq``, ``CallEndReq``, ``FeedbackCreateReq``,
 ``CallCreateBatchReq``) forbid unknown keys, as the real server's ``BaseModelStrict`` does;
@@ -16,14 +16,15 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+# Statuses are defined once, with the rest of what the widget front end shares.
+from weave_widgets.palette import STATUS_CODES as STATUS_CODES
+from weave_widgets.palette import StatusCode as StatusCode
+
 MAX_CONVERSATION_IDS = 10_000
 """``conversation_ids`` longer than this are rejected (``maxItems`` in the contract)."""
 
 MAX_CONVERSATION_SPANS = 200
 """The server keeps only the most recent this-many spans of each conversation."""
-
-StatusCode = Literal["UNSET", "OK", "ERROR"]
-STATUS_CODES: tuple[StatusCode, ...] = ("UNSET", "OK", "ERROR")
 
 AgentSpanFeedbackType = Literal["wandb.agent_user_feedback", "wandb.agent_monitor"]
 AGENT_USER_FEEDBACK: AgentSpanFeedbackType = "wandb.agent_user_feedback"

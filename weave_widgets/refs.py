@@ -32,17 +32,20 @@ class AgentRef:
     id: str
 
 
-def _check_project(project_id: str) -> None:
-    entity, _, project = project_id.partition("/")
+def check_project(project_id: str, name: str = "project_id") -> str:
+    """``project_id`` if it is ``entity/project`` (one slash, both parts non-empty), else a
+    ``ValueError`` naming the argument ``name``; shared by the clients, refs and the server."""
+    entity, _, project = project_id.partition("/") if isinstance(project_id, str) else ("", "", "")
     if not entity or not project or "/" in project:
         raise ValueError(
-            f"project_id must look like 'entity/project', got {project_id!r}; "
+            f"{name} must look like 'entity/project', got {project_id!r}; "
             "pass the W&B entity and project separated by one '/'"
         )
+    return project_id
 
 
 def _ref(project_id: str, kind: AgentRefKind, encoded_id: str) -> str:
-    _check_project(project_id)
+    check_project(project_id)
     if not encoded_id:
         raise ValueError(f"an agent {kind} ref needs a non-empty id")
     if "/" in encoded_id:

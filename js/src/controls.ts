@@ -1,73 +1,52 @@
 // Toolbar (sort, width, scale, colour, feedback filter, PNG) and the legend (doubles as filters).
-import type { Palette } from "./decode";
-import type { Theme } from "./theme";
-
-export interface ControlState {
-  sort_by: string;
-  sort_descending: boolean;
-  filter_status: string[];
-  filter_category: string[];
-  filter_has_feedback: boolean;
-  width_mode: string;
-  scale: string;
-  color_by: string;
-}
+import { COLOR_MODES, SCALES, SORT_KEYS, STATUS_LEGEND, type Traits, WIDTH_MODES } from "./contract";
+import type { MinimapData, Palette } from "./decode";
+import { el } from "./dom";
+import { formatCount } from "./format";
+import type { Options } from "./sync";
 
 export interface Controls {
   toolbar: HTMLElement;
   legend: HTMLElement;
   summary: HTMLElement;
-  update(state: ControlState, palette: Palette | null, anyCapped: boolean): void;
+  update(state: Options, palette: Palette | null, anyCapped: boolean): void;
 }
 
-type Setter = (name: keyof ControlState, value: unknown) => void;
+/** Writes one option trait (and saves it). */
+export type Setter = <K extends keyof Options>(name: K, value: Traits[K]) => void;
 
-const SORTS: [string, string][] = [
-  ["input", "input"],
-  ["errors", "errors"],
-  ["duration", "duration"],
-  ["rating", "rating"],
-  ["turns", "turns"],
-  ["spans", "spans"],
-];
+type Choice = "sort_by" | "width_mode" | "scale" | "color_by";
 
-function el<K extends keyof HTMLElementTagNameMap>(doc: Document, tag: K, cls: string, text?: string): HTMLElementTagNameMap[K] {
-  const node = doc.createElement(tag);
-  node.className = cls;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
-function select(doc: Document, label: string, name: keyof ControlState, options: [string, string][], set: Setter): HTMLLabelElement {
+function select<K extends Choice>(doc: Document, label: string, name: K, values: readonly Options[K][], set: Setter): HTMLLabelElement {
   const wrap = el(doc, "label", "wwm-field");
   wrap.append(el(doc, "span", "wwm-field-label", label));
   const sel = el(doc, "select", "wwm-select");
   sel.name = name;
-  for (const [value, text] of options) {
-    const opt = el(doc, "option", "", text);
+  for (const value of values) {
+    const opt = el(doc, "option", "", value);
     opt.value = value;
     sel.append(opt);
   }
-  sel.addEventListener("change", () => set(name, sel.value));
+  sel.addEventListener("change", () => set(name, sel.value as Traits[K]));
   wrap.append(sel);
   return wrap;
 }
 
-function toggleList(list: string[], value: string): string[] {
+function toggleList<T extends string>(list: readonly T[], value: T): T[] {
   return list.includes(value) ? list.filter((v) => v !== value) : [...list, value];
 }
 
 /** Build the toolbar and legend; ``set`` writes a trait, ``onPng`` downloads the image. */
 export function buildControls(doc: Document, set: Setter, onPng: () => void): Controls {
   const toolbar = el(doc, "div", "wwm-toolbar");
-  const sortField = select(doc, "Sort", "sort_by", SORTS, set);
+  const sortField = select(doc, "Sort", "sort_by", SORT_KEYS, set);
   const direction = el(doc, "button", "wwm-button wwm-direction");
   direction.type = "button";
   direction.name = "sort_descending";
   sortField.append(direction);
-  const widthField = select(doc, "Width", "width_mode", [["duration", "duration"], ["uniform", "uniform"]], set);
-  const scaleField = select(doc, "Scale", "scale", [["linear", "linear"], ["sqrt", "sqrt"], ["log", "log"]], set);
-  const colorField = select(doc, "Colour", "color_by", [["category", "category"], ["status", "status"]], set);
+  const widthField = select(doc, "Width", "width_mode", WIDTH_MODES, set);
+  const scaleField = select(doc, "Scale", "scale", SCALES, set);
+  const colorField = select(doc, "Colour", "color_by", COLOR_MODES, set);
   const feedbackField = el(doc, "label", "wwm-field wwm-check");
   const feedbackBox = el(doc, "input", "");
   feedbackBox.type = "checkbox";
@@ -84,7 +63,7 @@ export function buildControls(doc: Document, set: Setter, onPng: () => void): Co
   toolbar.append(sortField, widthField, scaleField, colorField, feedbackField, end);
 
   const legend = el(doc, "div", "wwm-legend");
-  let state: ControlState | null = null;
+  let state: Options | null = null;
   direction.addEventListener("click", () => state && set("sort_descending", !state.sort_descending));
 
   const chip = (text: string, swatch: string, pressed: boolean, onClick: (() => void) | null): HTMLElement => {
@@ -100,10 +79,10 @@ export function buildControls(doc: Document, set: Setter, onPng: () => void): Co
     return node;
   };
 
-  const update = (next: ControlState, palette: Palette | null, anyCapped: boolean): void => {
+  const update = (next: Options, palette: Palette | null, anyCapped: boolean): void => {
     state = next;
     for (const sel of toolbar.querySelectorAll("select")) {
-      const value = String(next[sel.name as keyof ControlState]);
+      const value = String(next[sel.name as Choice]);
       if (sel.value !== value) sel.value = value;
     }
     direction.textContent = next.sort_descending ? "↓" : "↑";
@@ -122,7 +101,7 @@ export function buildControls(doc: Document, set: Setter, onPng: () => void): Co
       items.push(node);
     });
     items.push(el(doc, "span", "wwm-legend-title", "Status"));
-    for (const name of ["OK", "ERROR", "UNSET"]) {
+    for (const name of STATUS_LEGEND) {
       const node = chip(name, `wwm-sw-${name.toLowerCase()}`, next.filter_status.includes(name), () =>
         set("filter_status", toggleList(next.filter_status, name)),
       );
@@ -141,19 +120,9 @@ export function buildControls(doc: Document, set: Setter, onPng: () => void): Co
   return { toolbar, legend, summary, update };
 }
 
-/** CSS custom properties of a theme, applied on the root element. */
-export function themeVariables(theme: Theme): Record<string, string> {
-  return {
-    "--wwm-bg": theme.background,
-    "--wwm-fg": theme.foreground,
-    "--wwm-muted": theme.muted,
-    "--wwm-divider": theme.divider,
-    "--wwm-accent": theme.accent,
-    "--wwm-alt": theme.rowAlt,
-    "--wwm-tt-bg": theme.tooltipBackground,
-    "--wwm-tag": theme.tagFill,
-    "--wwm-warning": theme.warning,
-    "--wwm-error-outline": theme.errorOutline,
-    "--wwm-font": theme.font,
-  };
+/** The toolbar summary: how many conversations show, of how many, and the span count. */
+export function summaryText(data: MinimapData | null, shown: number): string {
+  return data
+    ? `${formatCount(shown)} of ${formatCount(data.nConversations)} conversations · ${formatCount(data.nSpans)} spans`
+    : "loading…";
 }

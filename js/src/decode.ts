@@ -1,5 +1,6 @@
 // Binary payload -> typed arrays and string tables.
-// Mirrors the format documented at the top of weave_widgets/payload.py (version 1).
+// Mirrors the format documented at the top of weave_widgets/minimap/_payload.py.
+import { CATEGORIES, type Category, PAYLOAD_MAGIC, PAYLOAD_VERSION, STATUSES, type Status } from "./contract";
 
 export type UintArray = Uint8Array | Uint16Array | Uint32Array;
 
@@ -9,10 +10,11 @@ export interface StringTable {
   get(i: number): string;
 }
 
+/** Names and colours by code, as the payload carries them (always the contract's codes). */
 export interface Palette {
-  categories: string[];
+  categories: readonly Category[];
   categoryColors: string[];
-  statuses: string[];
+  statuses: readonly Status[];
   statusColors: string[];
 }
 
@@ -83,8 +85,6 @@ interface Meta {
   columns: Record<string, ColumnInfo>;
 }
 
-const MAGIC = "WWMM";
-export const VERSION = 1;
 const NONE: Record<string, number> = { u8: 0xff, u16: 0xffff, u32: 0xffffffff };
 
 /** Inflate a zlib (RFC 1950) stream with the platform's DecompressionStream. */
@@ -102,10 +102,10 @@ export function asBytes(value: DataView | ArrayBuffer | Uint8Array): Uint8Array 
 
 /** Split a payload into its metadata and an 8-byte-aligned data section. */
 export async function parsePayload(raw: Uint8Array): Promise<{ meta: Meta; data: Uint8Array }> {
-  if (raw.length < 8 || String.fromCharCode(raw[0], raw[1], raw[2], raw[3]) !== MAGIC) {
+  if (raw.length < 8 || String.fromCharCode(raw[0], raw[1], raw[2], raw[3]) !== PAYLOAD_MAGIC) {
     throw new Error("minimap payload: bad magic (expected a weave-widgets payload)");
   }
-  if (raw[4] !== VERSION) throw new Error(`minimap payload: version ${raw[4]} is not supported`);
+  if (raw[4] !== PAYLOAD_VERSION) throw new Error(`minimap payload: version ${raw[4]} is not supported`);
   const body = raw[5] === 1 ? await inflate(raw.subarray(8)) : raw.slice(8);
   const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
   const metaLength = view.getUint32(0, true);
@@ -190,9 +190,35 @@ function masks(offsets: Uint32Array, codes: Uint8Array, n: number): Uint8Array {
   return out;
 }
 
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((name, i) => name === b[i]);
+}
+
+/** The payload's palette, refused unless its codes are the contract's (codes index names). */
+function checkedPalette(palette: Meta["palette"]): Palette {
+  for (const [what, sent, known] of [
+    ["status", palette.statuses, STATUSES],
+    ["category", palette.categories, CATEGORIES],
+  ] as const) {
+    if (!sameNames(sent, known)) {
+      throw new Error(
+        `minimap payload: its ${what} codes [${sent.join(", ")}] differ from this widget's [${known.join(", ")}]; ` +
+          "rebuild the widget bundle from the same weave-widgets version",
+      );
+    }
+  }
+  return {
+    categories: CATEGORIES,
+    categoryColors: palette.category_colors,
+    statuses: STATUSES,
+    statusColors: palette.status_colors,
+  };
+}
+
 /** Decode a payload into typed arrays and lazy string tables (O(n) in the number of spans). */
 export async function decodePayload(raw: Uint8Array): Promise<MinimapData> {
   const { meta, data } = await parsePayload(raw);
+  const palette = checkedPalette(meta.palette);
   const info = (name: string): ColumnInfo => {
     const c = meta.columns[name];
     if (!c) throw new Error(`minimap payload: missing column ${name}`);
@@ -211,12 +237,7 @@ export async function decodePayload(raw: Uint8Array): Promise<MinimapData> {
     nSpans: meta.n_spans,
     nFeedback: meta.n_feedback,
     nRatings: meta.n_ratings,
-    palette: {
-      categories: meta.palette.categories,
-      categoryColors: meta.palette.category_colors,
-      statuses: meta.palette.statuses,
-      statusColors: meta.palette.status_colors,
-    },
+    palette,
     feedbackTypes: meta.feedback_types,
     conversationIds: str("conversation_id"),
     spanOffsets,

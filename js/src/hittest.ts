@@ -1,5 +1,5 @@
 // Map a pointer position to a row, a span, a feedback marker or a row label.
-import { type Columns, type MarkerItem, type RowLayout, ROW, spanAt } from "./layout";
+import { type Columns, type MarkerItem, ROW, type RowGeometry, spanAt } from "./layout";
 
 export type Hit =
   | { kind: "span"; row: number; span: number }
@@ -18,7 +18,7 @@ export function hitTest(
   scrollTop: number,
   rowCount: number,
   cols: Columns,
-  rowGeometry: (row: number) => { spans: RowLayout; markers: MarkerItem[] },
+  rowGeometry: (row: number) => RowGeometry,
 ): Hit {
   const contentY = y + scrollTop;
   const row = Math.floor(contentY / ROW.height);

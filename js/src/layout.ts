@@ -1,8 +1,7 @@
 // Row and mark geometry: scales, minimum visible width, turn gaps, feedback marker anchors.
+import { FEEDBACK_LEVEL, type Scale, STATUSES, type WidthMode } from "./contract";
 import type { MinimapData } from "./decode";
-
-export type WidthMode = "duration" | "uniform";
-export type Scale = "linear" | "sqrt" | "log";
+import { formatRating } from "./format";
 
 /** Fixed geometry of one row, in CSS pixels. */
 export const ROW = {
@@ -50,9 +49,15 @@ export interface RowLayout {
   dividers: number[];
 }
 
-/** Minimum visible width of a span by status code (UNSET, OK, ERROR): errors and unfinished
- * spans stay easy to see even when they are short. */
-export const MIN_WIDTH_BY_STATUS = [6, ROW.minMark, 6] as const;
+/** Everything drawn in one row: its span marks and its feedback marker items. */
+export interface RowGeometry {
+  spans: RowLayout;
+  markers: MarkerItem[];
+}
+
+/** Minimum visible width of a span by status code: errors and unfinished spans stay easy to
+ * see even when they are short. */
+export const MIN_WIDTH_BY_STATUS: readonly number[] = STATUSES.map((status) => (status === "OK" ? ROW.minMark : 6));
 
 /**
  * Lay out spans [start, end) across [trackX, trackX + trackWidth): every mark gets at least
@@ -203,7 +208,7 @@ export function layoutMarkers(data: MinimapData, c: number, row: RowLayout, cols
       pieces.push({ kind: "rating", marker: m, x: 0, w: ITEM_WIDTH.rating, text: formatRating(value), value, hidden: 0 });
     }
     const anchorX =
-      data.feedbackLevel[m] === 1 ? cols.trackX : turn >= 0 && turn < row.turnX.length ? row.turnX[turn] : Number.NaN;
+      data.feedbackLevel[m] === FEEDBACK_LEVEL.conversation ? cols.trackX : turn >= 0 && turn < row.turnX.length ? row.turnX[turn] : Number.NaN;
     if (Number.isNaN(anchorX)) {
       trailing.push(...pieces);
       continue;
@@ -244,25 +249,4 @@ export function declutter(items: MarkerItem[], limit = Number.POSITIVE_INFINITY)
     end = item.x + item.w;
   }
   return placed;
-}
-
-/** A rating value as printed on its badge. */
-export function formatRating(value: number): string {
-  if (!Number.isFinite(value)) return "–";
-  return Math.abs(value) >= 10 ? value.toFixed(0) : value.toFixed(2).replace(/^0\./, ".").replace(/^-0\./, "-.");
-}
-
-/** A duration in ms as short text (e.g. "850 ms", "1.2 s", "3 m 5 s"). */
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms)) return "–";
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
-  const m = Math.floor(ms / 60_000);
-  if (m < 60) return `${m} m ${Math.round((ms % 60_000) / 1000)} s`;
-  return `${Math.floor(m / 60)} h ${m % 60} m`;
-}
-
-/** "1 turn", "3 turns". */
-export function plural(n: number, noun: string): string {
-  return `${n.toLocaleString("en-US")} ${noun}${n === 1 ? "" : "s"}`;
 }

@@ -1,10 +1,10 @@
 // Canvas drawing of the visible rows.
+import { type ColorBy, RATING_TEXT_COLOR, STATUS_CODE } from "./contract";
 import type { MinimapData } from "./decode";
-import { type Columns, formatDuration, type MarkerItem, plural, ROW, type RowLayout } from "./layout";
+import { formatDuration, plural } from "./format";
+import { type Columns, type MarkerItem, ROW, type RowGeometry, type RowLayout } from "./layout";
 import { spanMatches } from "./rows";
 import { type Theme, ratingColor } from "./theme";
-
-export type ColorBy = "category" | "status";
 
 export interface Frame {
   data: MinimapData;
@@ -22,11 +22,10 @@ export interface Frame {
   focus: { row: number; span: number } | null;
   /** Selected span as (conversation index, span position in the row), or null. */
   selected: { conversation: number; span: number } | null;
-  geometry: (row: number) => { spans: RowLayout; markers: MarkerItem[] };
+  geometry: (row: number) => RowGeometry;
 }
 
-const ERROR = 2;
-const UNSET = 0;
+const { ERROR, UNSET } = STATUS_CODE;
 
 /** The fill colour of span ``s``. */
 export function spanColor(data: MinimapData, s: number, colorBy: ColorBy): string {
@@ -171,7 +170,7 @@ function drawMarkers(ctx: CanvasRenderingContext2D, f: Frame, y: number, items: 
       ctx.beginPath();
       ctx.roundRect(item.x, top, item.w, h, 3);
       ctx.fill();
-      ctx.fillStyle = "#ffffff";
+      ctx.fillStyle = RATING_TEXT_COLOR;
       ctx.font = `700 10px ${theme.font}`;
       ctx.textBaseline = "middle";
       ctx.textAlign = "center";

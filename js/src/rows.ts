@@ -1,18 +1,17 @@
 // Sorting and filtering of conversation rows, on typed arrays.
+import type { SortKey } from "./contract";
 import type { MinimapData } from "./decode";
 
-export type SortBy = "input" | "errors" | "duration" | "rating" | "turns" | "spans";
-
 export interface RowOptions {
-  sortBy: SortBy;
+  sortBy: SortKey;
   descending: boolean;
-  filterStatus: string[];
-  filterCategory: string[];
+  filterStatus: readonly string[];
+  filterCategory: readonly string[];
   filterHasFeedback: boolean;
 }
 
 /** Bit mask of the names in ``wanted`` (by position in ``names``); 0 means "no filter". */
-export function maskOf(names: string[], wanted: string[]): number {
+export function maskOf(names: readonly string[], wanted: readonly string[]): number {
   let mask = 0;
   for (const w of wanted) {
     const i = names.indexOf(w);
@@ -21,28 +20,22 @@ export function maskOf(names: string[], wanted: string[]): number {
   return mask;
 }
 
-function sortKey(data: MinimapData, sortBy: SortBy): Float64Array | null {
-  const n = data.nConversations;
-  const key = new Float64Array(n);
-  switch (sortBy) {
-    case "input":
-      return null;
-    case "errors":
-      key.set(data.nErrors);
-      break;
-    case "duration":
-      key.set(data.totalDuration);
-      break;
-    case "rating":
-      key.set(data.meanRating);
-      break;
-    case "turns":
-      key.set(data.nTurns);
-      break;
-    case "spans":
-      for (let c = 0; c < n; c++) key[c] = data.spanOffsets[c + 1] - data.spanOffsets[c];
-      break;
-  }
+/** The sort key column of each sort key (null: keep input order); typed by the contract, so a
+ * sort key added in Python fails the typecheck until it is implemented here. */
+const SORT_COLUMNS: Record<SortKey, ((data: MinimapData) => ArrayLike<number>) | null> = {
+  input: null,
+  errors: (data) => data.nErrors,
+  duration: (data) => data.totalDuration,
+  rating: (data) => data.meanRating,
+  turns: (data) => data.nTurns,
+  spans: (data) => data.spanOffsets.subarray(1).map((end, c) => end - data.spanOffsets[c]),
+};
+
+function sortKey(data: MinimapData, sortBy: SortKey): Float64Array | null {
+  const column = SORT_COLUMNS[sortBy];
+  if (!column) return null;
+  const key = new Float64Array(data.nConversations);
+  key.set(column(data));
   return key;
 }
 

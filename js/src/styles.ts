@@ -1,4 +1,8 @@
 // Scoped styles of the widget (class prefix wwm-), injected once per widget root.
+import { RATING_COLORS, RATING_STOPS, STATUS_COLORS } from "./contract";
+import { THEMES } from "./theme";
+
+const RATING_GRADIENT = RATING_COLORS.map((color, i) => `${color} ${RATING_STOPS[i] * 100}%`).join(",");
 
 export const CSS = `
 .wwm-root{position:relative;font-family:var(--wwm-font);font-size:12px;color:var(--wwm-fg);background:var(--wwm-bg);
@@ -27,12 +31,12 @@ button.wwm-chip:hover{border-color:var(--wwm-divider)}
 .wwm-chip.wwm-on{border-color:var(--wwm-accent);background:color-mix(in srgb,var(--wwm-accent) 14%,transparent)}
 .wwm-swatch{display:inline-block;width:14px;height:11px;border-radius:2px;flex:none}
 .wwm-sw-ok{background:var(--wwm-sw)}
-.wwm-sw-error{background:repeating-linear-gradient(135deg,var(--wwm-sw) 0 3px,#ff8a8a 3px 4.5px);box-shadow:inset 0 0 0 2px var(--wwm-error-outline)}
+.wwm-sw-error{background:repeating-linear-gradient(135deg,var(--wwm-sw) 0 3px,${THEMES.light.hatch} 3px 4.5px);box-shadow:inset 0 0 0 2px var(--wwm-error-outline)}
 .wwm-sw-unset{border:1px dashed var(--wwm-sw);background:transparent}
 .wwm-sw-emoji{width:auto;height:auto;font-size:12px;line-height:1}
 .wwm-sw-emoji::before{content:"👍"}
 .wwm-sw-tag{width:11px;background:var(--wwm-tag);clip-path:polygon(0 50%,30% 0,100% 0,100% 100%,30% 100%)}
-.wwm-sw-rating{width:24px;background:linear-gradient(90deg,#d73027,#e6a014,#1a9850);border-radius:3px}
+.wwm-sw-rating{width:24px;background:linear-gradient(90deg,${RATING_GRADIENT});border-radius:3px}
 .wwm-sw-cap{width:6px;border-left:2px solid var(--wwm-warning);border-radius:0}
 .wwm-scroll{position:relative;overflow-y:auto;overflow-x:hidden;outline:none;border-radius:0 0 8px 8px}
 .wwm-scroll:focus-visible{box-shadow:inset 0 0 0 2px var(--wwm-accent)}
@@ -42,9 +46,9 @@ button.wwm-chip:hover{border-color:var(--wwm-divider)}
   box-shadow:0 4px 14px rgba(0,0,0,.18);line-height:1.45;overflow-wrap:anywhere;white-space:pre-wrap}
 .wwm-tt-title{font-weight:700}
 .wwm-tt-muted{color:var(--wwm-muted);font-size:11px}
-.wwm-tt-error{color:#d62728;font-weight:600}
+.wwm-tt-error{color:${STATUS_COLORS.ERROR};font-weight:600}
 .wwm-tt-warning{color:var(--wwm-warning)}
 .wwm-tt-section{margin-top:5px;padding-top:4px;border-top:1px solid var(--wwm-divider);font-weight:600}
 .wwm-live{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
-.wwm-error{padding:12px;color:#d62728;white-space:pre-wrap}
+.wwm-error{padding:12px;color:${STATUS_COLORS.ERROR};white-space:pre-wrap}
 `;

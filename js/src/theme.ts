@@ -1,7 +1,7 @@
-// Follow the host theme: JupyterLab first, then VS Code, then the OS preference.
+// Themes and colours: follow the host theme (JupyterLab, then VS Code, then the OS), rating colours.
+import { NO_RATING_COLOR, RATING_COLORS, RATING_STOPS, type ThemeOption } from "./contract";
 
-export type ThemeName = "light" | "dark";
-export type ThemePreference = "auto" | ThemeName;
+export type ThemeName = Exclude<ThemeOption, "auto">;
 
 export interface Theme {
   name: ThemeName;
@@ -17,7 +17,6 @@ export interface Theme {
   hatch: string;
   warning: string;
   tagFill: string;
-  badgeText: string;
   tooltipBackground: string;
   font: string;
 }
@@ -39,7 +38,6 @@ export const THEMES: Record<ThemeName, Theme> = {
     hatch: "#ff8a8a",
     warning: "#9a6700",
     tagFill: "#57606a",
-    badgeText: "#ffffff",
     tooltipBackground: "#ffffff",
     font: FONT,
   },
@@ -57,24 +55,26 @@ export const THEMES: Record<ThemeName, Theme> = {
     hatch: "#8c1010",
     warning: "#d29922",
     tagFill: "#b1bac4",
-    badgeText: "#0d1117",
     tooltipBackground: "#22272e",
     font: FONT,
   },
 };
 
-/** Relative luminance (0..1) of a CSS colour in #rgb, #rrggbb or rgb()/rgba() form; NaN if unparsable. */
-export function luminance(color: string): number {
+/** The [r, g, b] (0..255) of a CSS colour in #rgb, #rrggbb or rgb()/rgba() form; null if unparsable or transparent. */
+export function parseColor(color: string): number[] | null {
   const c = color.trim();
-  let rgb: number[] | null = null;
   const hex = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(c);
   if (hex) {
     const h = hex[1].length === 3 ? [...hex[1]].map((d) => d + d).join("") : hex[1];
-    rgb = [0, 2, 4].map((i) => parseInt(h.slice(i, i + 2), 16));
-  } else {
-    const m = /^rgba?\(\s*([\d.]+)[\s,]+([\d.]+)[\s,]+([\d.]+)(?:[\s,/]+([\d.]+%?))?\s*\)$/i.exec(c);
-    if (m && (m[4] === undefined || parseFloat(m[4]) > 0)) rgb = [m[1], m[2], m[3]].map(Number);
+    return [0, 2, 4].map((i) => parseInt(h.slice(i, i + 2), 16));
   }
+  const m = /^rgba?\(\s*([\d.]+)[\s,]+([\d.]+)[\s,]+([\d.]+)(?:[\s,/]+([\d.]+%?))?\s*\)$/i.exec(c);
+  return m && (m[4] === undefined || parseFloat(m[4]) > 0) ? [m[1], m[2], m[3]].map(Number) : null;
+}
+
+/** Relative luminance (0..1) of a CSS colour (see ``parseColor``); NaN if unparsable. */
+export function luminance(color: string): number {
+  const rgb = parseColor(color);
   if (!rgb) return Number.NaN;
   const [r, g, b] = rgb.map((v) => {
     const s = v / 255;
@@ -84,7 +84,7 @@ export function luminance(color: string): number {
 }
 
 /** Light or dark, from the preference and the host page around ``el``. */
-export function detectTheme(el: Element, preference: ThemePreference): ThemeName {
+export function detectTheme(el: Element, preference: ThemeOption): ThemeName {
   if (preference !== "auto") return preference;
   const doc = el.ownerDocument;
   const body = doc.body;
@@ -113,17 +113,33 @@ export function watchTheme(el: Element, onChange: () => void): () => void {
   };
 }
 
-/** A rating colour on a red -> amber -> green scale for values in 0..1. */
+const RATING_RGB = RATING_COLORS.map((color) => parseColor(color) as number[]);
+
+/** The colour of a rating: the contract's rating colours, interpolated between their stops. */
 export function ratingColor(value: number): string {
-  if (!Number.isFinite(value)) return "#8a8f98";
-  const t = Math.max(0, Math.min(1, value));
-  const stops = [
-    [215, 48, 39],
-    [230, 160, 20],
-    [26, 152, 80],
-  ];
-  const seg = t < 0.5 ? 0 : 1;
-  const u = t < 0.5 ? t * 2 : (t - 0.5) * 2;
-  const mix = stops[seg].map((a, i) => Math.round(a + (stops[seg + 1][i] - a) * u));
+  if (!Number.isFinite(value)) return NO_RATING_COLOR;
+  const last = RATING_STOPS.length - 1;
+  const t = Math.max(RATING_STOPS[0], Math.min(RATING_STOPS[last], value));
+  let seg = 0;
+  while (seg < last - 1 && t > RATING_STOPS[seg + 1]) seg++;
+  const u = (t - RATING_STOPS[seg]) / (RATING_STOPS[seg + 1] - RATING_STOPS[seg]);
+  const mix = RATING_RGB[seg].map((a, i) => Math.round(a + (RATING_RGB[seg + 1][i] - a) * u));
   return `rgb(${mix[0]}, ${mix[1]}, ${mix[2]})`;
+}
+
+/** CSS custom properties of a theme, applied on the root element. */
+export function themeVariables(theme: Theme): Record<string, string> {
+  return {
+    "--wwm-bg": theme.background,
+    "--wwm-fg": theme.foreground,
+    "--wwm-muted": theme.muted,
+    "--wwm-divider": theme.divider,
+    "--wwm-accent": theme.accent,
+    "--wwm-alt": theme.rowAlt,
+    "--wwm-tt-bg": theme.tooltipBackground,
+    "--wwm-tag": theme.tagFill,
+    "--wwm-warning": theme.warning,
+    "--wwm-error-outline": theme.errorOutline,
+    "--wwm-font": theme.font,
+  };
 }

@@ -1,13 +1,15 @@
 // Tooltip text. Server strings only ever reach the page through textContent, never HTML.
+import { FEEDBACK_LEVEL, type FeedbackType } from "./contract";
 import type { MinimapData } from "./decode";
-import { formatDuration, formatRating, plural } from "./layout";
+import { el } from "./dom";
+import { formatConfidence, formatDuration, formatRating, plural } from "./format";
 
 export interface Line {
   text: string;
   kind?: "title" | "muted" | "error" | "section" | "warning";
 }
 
-const TYPE_LABEL: Record<string, string> = {
+const TYPE_LABEL: Record<FeedbackType, string> = {
   "wandb.agent_user_feedback": "user",
   "wandb.agent_monitor": "monitor",
 };
@@ -31,12 +33,12 @@ export function markerLines(data: MinimapData, m: number): Line[] {
   for (let k = data.feedbackTagOffsets[m]; k < data.feedbackTagOffsets[m + 1]; k++) {
     tags.push(data.tags.get(data.tagCodes[k]));
   }
-  const lines: Line[] = [{ text: `${TYPE_LABEL[type] ?? type}: ${tags.length ? tags.join(", ") : "(no tags)"}` }];
+  const lines: Line[] = [{ text: `${TYPE_LABEL[type as FeedbackType] ?? type}: ${tags.length ? tags.join(", ") : "(no tags)"}` }];
   for (let k = data.ratingStart[m]; k < data.ratingStart[m + 1]; k++) {
     const r = data.ratingOrder[k];
     let text = `  ${data.ratingNames.get(data.ratingName[r])} ${formatRating(data.ratingValue[r])}`;
     const confidence = data.ratingConfidence[r];
-    if (Number.isFinite(confidence)) text += ` (confidence ${confidence.toFixed(2)})`;
+    if (Number.isFinite(confidence)) text += ` (confidence ${formatConfidence(confidence)})`;
     const reason = data.ratingReason[r];
     if (reason !== data.ratingReasonNone) text += ` — ${data.reasons.get(reason)}`;
     lines.push({ text, kind: "muted" });
@@ -48,7 +50,7 @@ export function markerLines(data: MinimapData, m: number): Line[] {
 export function turnFeedbackLines(data: MinimapData, c: number, turn: number): Line[] {
   const lines: Line[] = [];
   for (let m = data.feedbackOffsets[c]; m < data.feedbackOffsets[c + 1]; m++) {
-    if (data.feedbackLevel[m] === 0 && data.feedbackTurn[m] === turn) lines.push(...markerLines(data, m));
+    if (data.feedbackLevel[m] === FEEDBACK_LEVEL.turn && data.feedbackTurn[m] === turn) lines.push(...markerLines(data, m));
   }
   return lines.length ? [{ text: "Feedback on this turn", kind: "section" }, ...lines] : [];
 }
@@ -74,7 +76,7 @@ export function spanLines(data: MinimapData, s: number): Line[] {
 export function markerTooltip(data: MinimapData, c: number, m: number, hidden = 0): Line[] {
   const turn = data.feedbackTurn[m];
   const where =
-    data.feedbackLevel[m] === 1
+    data.feedbackLevel[m] === FEEDBACK_LEVEL.conversation
       ? "Conversation feedback"
       : turn >= 0
         ? `Feedback on turn ${turn + 1}`
@@ -100,15 +102,8 @@ export function rowLines(data: MinimapData, c: number): Line[] {
   return lines;
 }
 
-/** Replace the children of ``el`` with one text-only div per line. */
-export function fillTooltip(el: HTMLElement, lines: Line[]): void {
-  const doc = el.ownerDocument;
-  el.replaceChildren(
-    ...lines.map((line) => {
-      const div = doc.createElement("div");
-      div.className = line.kind ? `wwm-tt-${line.kind}` : "wwm-tt-line";
-      div.textContent = line.text;
-      return div;
-    }),
-  );
+/** Replace the children of ``box`` with one text-only div per line. */
+export function fillTooltip(box: HTMLElement, lines: Line[]): void {
+  const doc = box.ownerDocument;
+  box.replaceChildren(...lines.map((line) => el(doc, "div", line.kind ? `wwm-tt-${line.kind}` : "wwm-tt-line", line.text)));
 }

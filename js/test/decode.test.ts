@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { CATEGORIES, CATEGORY_COLORS, STATUS_COLORS, STATUSES } from "../src/contract";
 import { asBytes, decodePayload, type MinimapData } from "../src/decode";
 import { expected, fixtureBytes, sample } from "./helpers";
 
@@ -70,6 +71,24 @@ describe("decodePayload", () => {
         expect(Boolean(data.statusMask[c] & (1 << i))).toBe(statuses.has(name));
       }
     });
+  });
+
+  it("carries the contract's status and category codes", async () => {
+    const data = await sample();
+    expect(data.palette.statuses).toEqual(STATUSES);
+    expect(data.palette.categories).toEqual(CATEGORIES);
+    expect(data.palette.statusColors).toEqual(STATUSES.map((s) => STATUS_COLORS[s]));
+    expect(data.palette.categoryColors).toEqual(CATEGORIES.map((c) => CATEGORY_COLORS[c]));
+  });
+
+  it("refuses a payload whose status codes differ from the contract's", async () => {
+    const raw = fixtureBytes("sample.bin").slice();
+    const text = new TextDecoder("latin1").decode(raw); // one character per byte
+    const swapped = JSON.stringify([STATUSES[1], STATUSES[0], ...STATUSES.slice(2)]);
+    const at = text.indexOf(JSON.stringify(STATUSES));
+    expect(at).toBeGreaterThan(0);
+    raw.set(new TextEncoder().encode(swapped), at);
+    await expect(decodePayload(raw)).rejects.toThrow(/status codes .* differ from this widget's/);
   });
 
   it("rejects bytes that are not a payload, naming the problem", async () => {

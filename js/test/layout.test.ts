@@ -2,8 +2,6 @@ import { describe, expect, it } from "vitest";
 import {
   columns,
   declutter,
-  formatDuration,
-  formatRating,
   isEmoji,
   layoutMarkers,
   layoutRow,
@@ -12,13 +10,14 @@ import {
   type MarkerItem,
   MIN_WIDTH_BY_STATUS,
   ROW,
-  plural,
   spanAt,
   weight,
 } from "../src/layout";
+import { type Scale, STATUS_CODE } from "../src/contract";
+import { formatDuration, formatRating, plural } from "../src/format";
 import { expected, sample } from "./helpers";
 
-const OK = 1;
+const { OK, ERROR, UNSET } = STATUS_CODE;
 const ok = (n: number) => new Array<number>(n).fill(OK);
 const sum = (a: Float64Array) => a.reduce((x, y) => x + y, 0);
 
@@ -50,15 +49,17 @@ describe("layoutSpans", () => {
   });
 
   it("gives errors and unfinished spans a wider minimum", () => {
-    const l = layoutSpans([0, 0, 0, 1000], [0, 0, 0, 0], [0, 1, 2, 1], 0, 4, 0, 300, "duration", "linear");
-    expect(l.w[0]).toBeCloseTo(MIN_WIDTH_BY_STATUS[0]);
-    expect(l.w[1]).toBeCloseTo(MIN_WIDTH_BY_STATUS[1]);
-    expect(l.w[2]).toBeCloseTo(MIN_WIDTH_BY_STATUS[2]);
+    const l = layoutSpans([0, 0, 0, 1000], [0, 0, 0, 0], [UNSET, OK, ERROR, OK], 0, 4, 0, 300, "duration", "linear");
+    expect(l.w[0]).toBeCloseTo(MIN_WIDTH_BY_STATUS[UNSET]);
+    expect(l.w[1]).toBeCloseTo(MIN_WIDTH_BY_STATUS[OK]);
+    expect(l.w[2]).toBeCloseTo(MIN_WIDTH_BY_STATUS[ERROR]);
+    expect(MIN_WIDTH_BY_STATUS[ERROR]).toBeGreaterThan(MIN_WIDTH_BY_STATUS[OK]);
+    expect(MIN_WIDTH_BY_STATUS[UNSET]).toBeGreaterThan(MIN_WIDTH_BY_STATUS[OK]);
   });
 
   it("compresses big differences with sqrt and more with log", () => {
     const d = [1, 10000];
-    const ratio = (scale: "linear" | "sqrt" | "log") => {
+    const ratio = (scale: Scale) => {
       const l = layoutSpans(d, [0, 0], ok(2), 0, 2, 0, 1000, "duration", scale);
       return l.w[1] / l.w[0];
     };

@@ -1,6 +1,15 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it } from "vitest";
-import { detectTheme, luminance, ratingColor } from "../src/theme";
+import { NO_RATING_COLOR, RATING_COLORS, RATING_STOPS, RATING_TEXT_COLOR } from "../src/contract";
+import { detectTheme, luminance, parseColor, ratingColor, THEMES } from "../src/theme";
+
+/** WCAG contrast ratio of two colours. */
+function contrast(a: string, b: string): number {
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+}
+
+const rgb = (hex: string) => `rgb(${(parseColor(hex) as number[]).join(", ")})`;
 
 afterEach(() => {
   document.body.removeAttribute("data-jp-theme-light");
@@ -40,10 +49,20 @@ describe("theme", () => {
     expect(detectTheme(el, "auto")).toBe("light");
   });
 
-  it("colours ratings from red to green", () => {
-    expect(ratingColor(0)).toBe("rgb(215, 48, 39)");
-    expect(ratingColor(1)).toBe("rgb(26, 152, 80)");
-    expect(ratingColor(0.5)).toBe("rgb(230, 160, 20)");
-    expect(ratingColor(Number.NaN)).toBe("#8a8f98");
+  it("colours ratings with the contract's colours at its stops, clamped", () => {
+    RATING_STOPS.forEach((stop, i) => expect(ratingColor(stop)).toBe(rgb(RATING_COLORS[i])));
+    expect(ratingColor(-3)).toBe(rgb(RATING_COLORS[0]));
+    expect(ratingColor(7)).toBe(rgb(RATING_COLORS[RATING_COLORS.length - 1]));
+    expect(ratingColor(Number.NaN)).toBe(NO_RATING_COLOR);
+  });
+
+  it("keeps rating badges readable in both themes", () => {
+    for (let t = 0; t <= 1.0001; t += 0.05) {
+      const badge = ratingColor(t);
+      expect(contrast(RATING_TEXT_COLOR, badge), `text on ${badge}`).toBeGreaterThanOrEqual(4.5);
+      for (const theme of Object.values(THEMES)) {
+        expect(contrast(badge, theme.background), `${badge} on ${theme.name}`).toBeGreaterThanOrEqual(3);
+      }
+    }
   });
 });

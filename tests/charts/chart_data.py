@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from weave_widgets.frames import ConversationData, conversation_data
+from weave_widgets.data._frames import ConversationData, conversation_data
 from weave_widgets.models import (
     AgentConversationSpan,
     AgentConversationSpanFeedback,

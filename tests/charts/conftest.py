@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from chart_data import make_data
 
-from weave_widgets.frames import ConversationData
+from weave_widgets.data._frames import ConversationData
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ import pytest
 from chart_data import make_data
 
 from weave_widgets import charts
-from weave_widgets.categories import CATEGORIES, CATEGORY_COLORS, STATUS_COLORS
-from weave_widgets.frames import ConversationData
+from weave_widgets.data._frames import ConversationData
+from weave_widgets.palette import CATEGORIES, CATEGORY_COLORS, STATUS_COLORS
 
 
 def layers(chart: Any) -> list[dict[str, Any]]:

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from chart_data import HOSTILE, hostile_data, make_data
 
-from weave_widgets import charts, export
-from weave_widgets.export import save
-from weave_widgets.frames import ConversationData
+from weave_widgets import charts
+from weave_widgets.charts import _export as export
+from weave_widgets.charts._export import save
+from weave_widgets.data._frames import ConversationData
 
 
 @pytest.mark.parametrize(

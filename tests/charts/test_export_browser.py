@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from chart_data import HOSTILE, hostile_data
 
+from bench.browser import ARGS, CHROMIUM
 from weave_widgets import charts
-from weave_widgets.export import save
-from weave_widgets.frames import ConversationData
+from weave_widgets.charts._export import save
+from weave_widgets.data._frames import ConversationData
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "charts"
 
 pytestmark = [
@@ -27,9 +27,7 @@ def render(path: Path, screenshot: Path) -> tuple[str, list[str], list[str]]:
     requests: list[str] = []
     problems: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--disable-gpu", "--disable-quic"]
-        )
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         page = browser.new_page(viewport={"width": 1200, "height": 800})
         page.on("request", lambda r: requests.append(r.url))
         page.on("pageerror", lambda e: problems.append(str(e)))

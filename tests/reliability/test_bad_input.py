@@ -2,12 +2,12 @@
 stored is corrupted (write, send bad requests, read everything back unchanged).
 
 Covered elsewhere (not repeated): >10,000 ids (server 422:
-``tests/server/test_server_spans.py::test_too_many_ids_is_422``; client batching:
-``tests/client/test_client_local.py::test_more_than_10000_ids_are_batched``), empty ids
-(``test_server_spans.py::test_empty_or_missing_ids``, ``test_client_faults.py::
-test_empty_ids_send_nothing``), naive datetimes (``test_server_spans.py::
-test_bad_and_naive_timestamps_are_422``, ``test_client_faults.py::
-test_bad_window_is_rejected_before_sending``), bodies over 32 MiB (``test_server_guard.py::
+``tests/server/routes/test_agents.py::test_too_many_ids_is_422``; client batching:
+``tests/client/test_clients.py::test_more_than_10000_ids_are_batched``), empty ids
+(``test_agents.py::test_empty_or_missing_ids``, ``test_transport_faults.py::
+test_empty_ids_send_nothing``), naive datetimes (``test_agents.py::
+test_bad_and_naive_timestamps_are_422``, ``test_transport_faults.py::
+test_bad_window_is_rejected_before_sending``), bodies over 32 MiB (``test_guard.py::
 test_body_over_limit_is_413`` and ``::test_streamed_body_over_limit_is_413``).
 """
 
@@ -25,9 +25,9 @@ from written import Span, conversation, frame_spans, spans_by_conversation, writ
 
 from weave_widgets import local
 from weave_widgets.client import WeaveClient
+from weave_widgets.data._frames import ConversationData
 from weave_widgets.errors import InvalidArgumentError
-from weave_widgets.frames import ConversationData
-from weave_widgets.server.feedback import detone_emojis
+from weave_widgets.server.feedback_rules import detone_emojis
 from weave_widgets.server.guard import MAX_BODY_BYTES
 
 PROJECT = "reliability/bad-input"

@@ -1,6 +1,6 @@
 """Faults injected by a proxy in front of the REAL local server, during multi-batch fetches.
 
-The scripted-server tests in ``tests/client/test_client_faults.py`` cover each fault alone;
+The scripted-server tests in ``tests/client/test_transport_faults.py`` cover each fault alone;
 here the faults hit a fraction of real requests, the answers are real, and the result must be
 exactly what a fault-free fetch returns, or an error naming every failed batch.
 """
@@ -32,13 +32,13 @@ from fault_proxy import (
 from written import assert_same_data, conversation, write
 
 from weave_widgets.client import AsyncWeaveClient, WeaveClient
+from weave_widgets.data._frames import ConversationData
 from weave_widgets.errors import (
     BatchFetchError,
     ResponseValidationError,
     ServerError,
     TransportError,
 )
-from weave_widgets.frames import ConversationData
 from weave_widgets.models import MAX_CONVERSATION_IDS
 
 PROJECT = "reliability/faults"

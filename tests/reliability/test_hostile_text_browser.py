@@ -2,8 +2,8 @@
 operation name and tag render as text in the exported minimap page (headless chromium).
 
 Hostile operation names and tags in the tooltip are covered by
-``tests/browser/test_minimap_page.py::test_markup_in_server_text_stays_text``; this adds the ids
-and the keyboard's live region, and a static guard on the TypeScript sources.
+``tests/minimap/browser/test_minimap_page.py::test_markup_in_server_text_stays_text``; this
+adds the ids and the keyboard's live region, and a static guard on the TypeScript sources.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from weave_widgets.frames import conversation_data
+from bench.browser import ARGS, CHROMIUM
+from weave_widgets.data._frames import conversation_data
+from weave_widgets.minimap._widget import ConversationMinimap
 from weave_widgets.models import AgentConversationSpansRes
-from weave_widgets.widget import ConversationMinimap
 
-CHROMIUM = Path("/usr/bin/chromium")
 JS_SOURCES = Path(__file__).resolve().parents[2] / "js" / "src"
 PWN = "<img src=x onerror=\"window.pwned=1;alert('xss')\">"
 HOSTILE_ID = f"conv {PWN}"
@@ -71,9 +71,7 @@ def test_hostile_ids_render_as_text(tmp_path: Path) -> None:
     dialogs: list[str] = []
     errors: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"], headless=True
-        )
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
         try:
             page: Any = browser.new_page()
             page.on("dialog", lambda d: record(dialogs, d.message, d.dismiss))

@@ -9,17 +9,18 @@ from typing import Any
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from minimap.payload_reader import decode  # the tests' reader of widget payloads
 from pandas.testing import assert_frame_equal
 
-from weave_widgets import payload
-from weave_widgets.categories import OPERATION_CATEGORIES
-from weave_widgets.frames import ConversationData, conversation_data
+from weave_widgets.data._frames import ConversationData, conversation_data
+from weave_widgets.minimap import _payload as payload
 from weave_widgets.models import (
     AGENT_SPAN_FEEDBACK_TYPES,
     MAX_CONVERSATION_SPANS,
     STATUS_CODES,
     AgentConversationSpansRes,
 )
+from weave_widgets.palette import OPERATION_CATEGORIES
 
 SETTINGS = settings(
     max_examples=100, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
@@ -158,7 +159,7 @@ def test_frames_invariants(case: tuple[AgentConversationSpansRes, list[str]]) ->
 
 
 def assert_round_trip(data: ConversationData, compress: bool) -> None:
-    back = payload.decode(payload.encode(data, compress=compress))
+    back = decode(payload.encode(data, compress=compress))
     for name in ("spans", "feedback", "ratings", "conversations"):
         assert_frame_equal(getattr(back, name), getattr(data, name), obj=name)
     assert back.project_id == data.project_id

@@ -24,7 +24,7 @@ schema = schemathesis.openapi.from_asgi(
 """``/call/upsert_batch`` is left out: schemathesis 4.32 intermittently fails to draw its
 ``batch`` array of discriminated unions (``InvalidSchema: Cannot generate an array with 1
 demanded elements``, a generator bug, not a server answer). Its bad bodies are covered in
-``test_bad_input.py`` and ``tests/server/test_server_calls.py``."""
+``test_bad_input.py`` and ``tests/server/routes/test_calls.py``."""
 
 
 @schema.parametrize()

@@ -2,7 +2,7 @@
 the server's output and answers. The local server binds loopback and enforces its key.
 
 401 with a missing or wrong key and both accepted header forms (Basic ``api:<key>``, Bearer)
-are covered header by header in ``tests/server/test_server_guard.py::test_key_required``.
+are covered header by header in ``tests/server/test_guard.py::test_key_required``.
 """
 
 from __future__ import annotations
@@ -24,7 +24,9 @@ from written import conversation, write
 
 from weave_widgets import local
 from weave_widgets.charts import chart
+from weave_widgets.charts._export import save
 from weave_widgets.client import AsyncWeaveClient, WeaveClient
+from weave_widgets.data._frames import ConversationData
 from weave_widgets.errors import (
     AuthError,
     BatchFetchError,
@@ -33,8 +35,6 @@ from weave_widgets.errors import (
     TransportError,
     WeaveWidgetsError,
 )
-from weave_widgets.export import save
-from weave_widgets.frames import ConversationData
 from weave_widgets.models import MAX_CONVERSATION_IDS
 
 KEY = f"wwk-{secrets.token_hex(20)}"

@@ -10,7 +10,7 @@ import pandas as pd
 from pandas.testing import assert_frame_equal
 
 from weave_widgets.client import WeaveClient
-from weave_widgets.frames import ConversationData
+from weave_widgets.data._frames import ConversationData
 
 T0 = datetime.datetime(2026, 3, 1, 12, 0, 0, tzinfo=datetime.UTC)
 OPERATIONS = ("invoke_agent", "chat", "execute_tool", "retrieval")

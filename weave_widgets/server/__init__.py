@@ -1,27 +1,28 @@
 """The embedded local trace server (FastAPI + SQLite), speaking the published Weave API.
 
-Choices where the real server's behaviour is unknown or differs (weave-semantics §2.4, §8):
+Its endpoints are listed in one place, :mod:`weave_widgets.server.routes`. Where the hosted
+server's behaviour is unknown, or this server deliberately differs, it does the following:
 
 - ``/agents/conversations/spans`` answers one entry per *distinct* requested id, in request
   order; a repeated id is answered once, at its first occurrence. Unknown ids get empty lists.
 - Only the most recent ``MAX_CONVERSATION_SPANS`` (200) spans of a conversation are returned
   (after the time filter), ordered by ``(started_at, span_id)``; nothing flags the truncation.
-- The spans request ignores unknown top-level keys, as the real server's plain model does;
-  the write envelopes (``CallStartReq``, ``CallEndReq``, ``CallCreateBatchReq``,
-  ``FeedbackCreateReq``) reject them with 422.
+- The spans request ignores unknown top-level keys, as the hosted server's model does; the write
+  envelopes (``CallStartReq``, ``CallEndReq``, ``CallCreateBatchReq``, ``FeedbackCreateReq``)
+  reject them with 422.
 - Feedback markers are not filtered by the time window and come in creation order. A turn
   marker belongs to the conversation named by ``span_conversation_id``, or else to every
   requested conversation that has a span in that turn. agent_span feedback is dropped.
-- Calls become spans as described in :mod:`weave_widgets.server.calls`; OTLP spans as in
-  :mod:`weave_widgets.server.otlp`. A duplicate call id is 409, ending an unknown call 404, a
-  body over 32 MiB 413; ``/call/upsert_batch`` and ``/feedback/batch/create`` are all or nothing.
-  An identical replay of a stored start or feedback row (a retry whose answer was lost) is
-  accepted and changes nothing, so client retries of writes are safe.
+- Calls become spans as described in :mod:`weave_widgets.server.call_spans`; OTLP spans as in
+  :mod:`weave_widgets.server.otlp_spans`. A duplicate call id is 409, ending an unknown call
+  404, a body over 32 MiB 413; ``/call/upsert_batch`` and ``/feedback/batch/create`` are all
+  or nothing. An identical replay of a stored start or feedback row (a retry whose answer was
+  lost) is accepted and changes nothing, so client retries of writes are safe.
 - ``POST /otel/v1/traces`` takes the target project from a ``project_id: entity/project``
   header (as Weave's OTel endpoint does); a re-sent span (same project and span id) replaces
   the stored one.
 - ``/agents/spans/query`` only supports ``group_by=[{"source":"column","key":"conversation_id"}]``;
-  spans without a conversation form the group ``""``, as on the real server.
+  spans without a conversation form the group ``""``, as on the hosted server.
 """
 
 from weave_widgets.server.app import create_app

@@ -1,12 +1,14 @@
-"""SQLite storage for spans and feedback (WAL, parameterised SQL only).
+"""SQLite storage for spans and feedback: the rows the server keeps and the queries it answers.
 
 One connection per thread; writes are serialised by a lock and each request is one
 transaction, so concurrent writers lose nothing and a restart on the same file keeps every
-committed row. Times are integer microseconds UTC so they order correctly.
+committed row. Times are integer microseconds since the epoch (UTC) so they sort correctly;
+every query is parameterised and the database runs in WAL mode.
 """
 
 from __future__ import annotations
 
+import datetime
 import os
 import sqlite3
 import threading
@@ -17,7 +19,75 @@ from typing import Any, NamedTuple
 import orjson
 
 from weave_widgets.models import MAX_CONVERSATION_SPANS
-from weave_widgets.server.calls import CallEnd, SpanRow, apply_end
+
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+_MICROSECOND = datetime.timedelta(microseconds=1)
+
+
+def to_micros(value: datetime.datetime) -> int:
+    """Microseconds since the epoch; a naive datetime is taken as UTC."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=datetime.UTC)
+    return (value - _EPOCH) // _MICROSECOND
+
+
+def from_micros(value: int) -> datetime.datetime:
+    """The UTC datetime of ``value`` microseconds since the epoch."""
+    return _EPOCH + datetime.timedelta(microseconds=value)
+
+
+class SpanRow(NamedTuple):
+    """One stored span, from a call or an OTLP export; times are microseconds (UTC)."""
+
+    project_id: str
+    span_id: str
+    trace_id: str
+    parent_id: str | None
+    conversation_id: str | None
+    operation_name: str
+    op_name: str
+    agent_name: str | None
+    started_at: int
+    ended_at: int | None
+    status: str
+    exception: str | None
+    source: str
+    start_json: bytes
+    end_json: bytes | None
+
+
+class CallEnd(NamedTuple):
+    """The fields ending a call sets on its stored span."""
+
+    project_id: str
+    span_id: str
+    ended_at: int
+    status: str
+    exception: str | None
+    end_json: bytes
+
+
+def apply_end(row: SpanRow, end: CallEnd) -> SpanRow:
+    """``row`` as it is after ``end``."""
+    return row._replace(
+        ended_at=end.ended_at, status=end.status, exception=end.exception, end_json=end.end_json
+    )
+
+
+class FeedbackRow(NamedTuple):
+    """One stored feedback row; ``marker`` is its minimap marker as JSON, or None."""
+
+    id: str
+    project_id: str
+    weave_ref: str
+    feedback_type: str
+    created_at: int
+    wb_user_id: str
+    conversation_id: str | None
+    trace_id: str | None
+    marker: bytes | None
+    body: bytes
+
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS spans (
@@ -120,7 +190,9 @@ GROUP_SORT_FIELDS = (
 """Fields ``/agents/spans/query`` can sort conversation groups by."""
 
 MIN_TIME = -(2**62)
+"""Lower bound of the time window when a request gives no ``started_after``."""
 MAX_TIME = 2**62
+"""Upper bound of the time window when a request gives no ``started_before``."""
 
 
 class StoreError(Exception):
@@ -130,10 +202,14 @@ class StoreError(Exception):
 
 
 class DuplicateId(StoreError):
+    """A call or feedback id that is already stored with other content (HTTP 409)."""
+
     status = 409
 
 
 class UnknownCall(StoreError):
+    """An end for a call that was never started (HTTP 404)."""
+
     status = 404
 
 
@@ -149,19 +225,6 @@ class Group(NamedTuple):
     agent_names: list[str]
     first_seen: int
     last_seen: int
-
-
-class FeedbackRow(NamedTuple):
-    id: str
-    project_id: str
-    weave_ref: str
-    feedback_type: str
-    created_at: int
-    wb_user_id: str
-    conversation_id: str | None
-    trace_id: str | None
-    marker: bytes | None
-    body: bytes
 
 
 class Store:

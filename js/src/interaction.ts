@@ -1,0 +1,161 @@
+// Interaction: hover, click and keys on the canvas, tooltip placement and screen-reader announcements.
+import type { MinimapData } from "./decode";
+import { listen } from "./dom";
+import { formatDuration } from "./format";
+import { hitTest, type Hit } from "./hittest";
+import { type Focus, keyAction } from "./keyboard";
+import { type Columns, ROW, type RowGeometry } from "./layout";
+import { fillTooltip, type Line, markerTooltip, rowLines, spanLines } from "./tooltip";
+
+/** What interaction reads and drives in the view. */
+export interface InteractionHost {
+  readonly root: HTMLElement;
+  readonly scroll: HTMLElement;
+  readonly canvas: HTMLCanvasElement;
+  readonly tooltip: HTMLElement;
+  readonly live: HTMLElement;
+  readonly data: MinimapData | null;
+  readonly rows: Uint32Array;
+  readonly cols: Columns;
+  hoverRow: number;
+  focus: Focus | null;
+  geometry(row: number): RowGeometry;
+  /** Scroll so that visible row ``row`` is fully shown. */
+  reveal(row: number): void;
+  /** Repaint on the next animation frame. */
+  schedule(): void;
+  select(row: number, span: number): void;
+  clearSelection(): void;
+}
+
+export class Interaction {
+  constructor(private readonly host: InteractionHost) {}
+
+  /** Listen to the pointer, the keyboard and scrolling; returns the disposers. */
+  listen(): (() => void)[] {
+    const { scroll, canvas } = this.host;
+    return [
+      listen(scroll, "scroll", () => {
+        this.hideTooltip();
+        this.host.schedule();
+      }),
+      listen(canvas, "mousemove", (e) => this.onHover(e)),
+      listen(canvas, "mouseleave", () => {
+        this.host.hoverRow = -1;
+        this.hideTooltip();
+        this.host.schedule();
+      }),
+      listen(canvas, "click", (e) => this.onClick(e)),
+      listen(scroll, "keydown", (e) => this.onKey(e)),
+    ];
+  }
+
+  hideTooltip(): void {
+    this.host.tooltip.hidden = true;
+  }
+
+  private hitAt(e: MouseEvent): Hit {
+    const { data, canvas, scroll, rows, cols } = this.host;
+    if (!data) return { kind: "none" };
+    const rect = canvas.getBoundingClientRect();
+    return hitTest(e.clientX - rect.left, e.clientY - rect.top, scroll.scrollTop, rows.length, cols, (row) =>
+      this.host.geometry(row),
+    );
+  }
+
+  private onHover(e: MouseEvent): void {
+    const host = this.host;
+    const data = host.data;
+    const hit = this.hitAt(e);
+    const row = hit.kind === "none" ? -1 : hit.row;
+    if (row !== host.hoverRow) {
+      host.hoverRow = row;
+      host.schedule();
+    }
+    if (!data || hit.kind === "none" || hit.kind === "row") {
+      host.canvas.style.cursor = "default";
+      this.hideTooltip();
+      return;
+    }
+    const c = host.rows[hit.row];
+    host.canvas.style.cursor = hit.kind === "span" ? "pointer" : "default";
+    const lines =
+      hit.kind === "span"
+        ? spanLines(data, data.spanOffsets[c] + hit.span)
+        : hit.kind === "marker"
+          ? markerTooltip(data, c, hit.item.marker, hit.item.hidden)
+          : rowLines(data, c);
+    const rootRect = host.root.getBoundingClientRect();
+    this.showTooltip(lines, e.clientX - rootRect.left, e.clientY - rootRect.top);
+  }
+
+  private onClick(e: MouseEvent): void {
+    const hit = this.hitAt(e);
+    if (hit.kind !== "span") return;
+    this.host.focus = { row: hit.row, span: hit.span };
+    this.host.scroll.focus({ preventScroll: true });
+    this.host.select(hit.row, hit.span);
+  }
+
+  private onKey(e: KeyboardEvent): void {
+    const host = this.host;
+    const data = host.data;
+    if (!data) return;
+    const action = keyAction(e.key, host.focus, host.rows.length, (row) => {
+      const c = host.rows[row];
+      return data.spanOffsets[c + 1] - data.spanOffsets[c];
+    });
+    if (action.kind === "none") return;
+    e.preventDefault();
+    if (action.kind === "clear") {
+      host.focus = null;
+      this.hideTooltip();
+      host.live.textContent = "Selection cleared";
+      host.clearSelection();
+      return;
+    }
+    host.focus = action.focus;
+    host.reveal(action.focus.row);
+    if (action.kind === "select") host.select(action.focus.row, action.focus.span);
+    this.announce(data, action.focus, action.kind === "select");
+    host.schedule();
+  }
+
+  /** Say what is focused (live region) and show its tooltip under it. */
+  private announce(data: MinimapData, focus: Focus, selected: boolean): void {
+    const host = this.host;
+    const c = host.rows[focus.row];
+    const conversation = data.conversationIds.get(c);
+    if (focus.span < 0) {
+      host.live.textContent = `Conversation ${conversation}: no spans`;
+      this.hideTooltip();
+      return;
+    }
+    const s = data.spanOffsets[c] + focus.span;
+    const status = data.palette.statuses[data.spanStatus[s]];
+    host.live.textContent =
+      `${selected ? "Selected " : ""}${data.operations.get(data.spanOperation[s])}, ` +
+      `${data.palette.categories[data.spanCategory[s]]}, ${status}, ${formatDuration(data.spanDuration[s])}, ` +
+      `turn ${data.spanTurn[s] + 1}, span ${focus.span + 1} of ${data.spanOffsets[c + 1] - data.spanOffsets[c]}, ` +
+      `conversation ${conversation}`;
+    const g = host.geometry(focus.row);
+    const canvasTop = host.canvas.getBoundingClientRect().top - host.root.getBoundingClientRect().top;
+    const y = canvasTop + focus.row * ROW.height - host.scroll.scrollTop + ROW.trackTop + ROW.trackHeight;
+    this.showTooltip(spanLines(data, s), g.spans.x[focus.span] + g.spans.w[focus.span] / 2, y);
+  }
+
+  /** Fill the tooltip and place it beside (x, y) in root coordinates, flipped to stay inside the root. */
+  private showTooltip(lines: Line[], x: number, y: number): void {
+    const { tooltip, root } = this.host;
+    fillTooltip(tooltip, lines);
+    tooltip.hidden = false;
+    const width = root.clientWidth;
+    const tw = tooltip.offsetWidth;
+    const th = tooltip.offsetHeight;
+    const left = x + 14 + tw > width ? Math.max(0, x - 14 - tw) : x + 14;
+    const below = y + 16;
+    const top = below + th > root.clientHeight && y - 10 - th >= 0 ? y - 10 - th : below;
+    tooltip.style.left = `${left}px`;
+    tooltip.style.top = `${top}px`;
+  }
+}

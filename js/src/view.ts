@@ -1,0 +1,306 @@
+// The minimap view: builds the DOM, follows the model, lays rows out, sizes the canvas and schedules paints.
+import { buildControls, type Controls, summaryText } from "./controls";
+import { decodePayload, type MinimapData } from "./decode";
+import { downloadCanvas, el } from "./dom";
+import { Interaction, type InteractionHost } from "./interaction";
+import type { Focus } from "./keyboard";
+import { type Columns, columns, layoutMarkers, layoutRow, ROW, type RowGeometry } from "./layout";
+import { draw } from "./render";
+import { maskOf, visibleRows } from "./rows";
+import { CSS } from "./styles";
+import { type HookHost, installAutomationHooks } from "./testhooks";
+import { detectTheme, THEMES, type Theme, themeVariables, watchTheme } from "./theme";
+import { type Model, ModelSync, OPTION_TRAITS, type SpanRef } from "./sync";
+
+const MIN_HEIGHT = 2 * ROW.height;
+const CACHE_LIMIT = 4000;
+
+export class MinimapView implements InteractionHost, HookHost {
+  readonly root: HTMLDivElement;
+  readonly scroll: HTMLDivElement;
+  readonly canvas: HTMLCanvasElement;
+  readonly tooltip: HTMLDivElement;
+  readonly live: HTMLDivElement;
+  data: MinimapData | null = null;
+  /** Visible rows: conversation indices in display order. */
+  rows: Uint32Array = new Uint32Array(0);
+  cols: Columns = columns(800);
+  hoverRow = -1;
+  focus: Focus | null = null;
+  private selected: SpanRef | null = null;
+  private readonly doc: Document;
+  private readonly spacer: HTMLDivElement;
+  private readonly controls: Controls;
+  private readonly sync: ModelSync;
+  private readonly interaction: Interaction;
+  private readonly disposers: (() => void)[] = [];
+  private readonly cache = new Map<number, RowGeometry>();
+  private theme: Theme = THEMES.light;
+  private width = 0;
+  private viewHeight = MIN_HEIGHT;
+  private dpr = 1;
+  private frameRequest = 0;
+  private renders = 0;
+  private firstPaintPending = false;
+  private loadVersion = 0;
+
+  constructor(model: Model, host: HTMLElement) {
+    this.sync = new ModelSync(model);
+    this.doc = host.ownerDocument;
+    const doc = this.doc;
+    this.root = el(doc, "div", "wwm-root");
+    const style = doc.createElement("style");
+    style.textContent = CSS;
+    this.controls = buildControls(
+      doc,
+      (name, value) => this.sync.set(name, value),
+      () => downloadCanvas(this.canvas, "conversation-minimap.png"),
+    );
+    this.scroll = el(doc, "div", "wwm-scroll");
+    this.scroll.tabIndex = 0;
+    this.scroll.setAttribute("role", "group");
+    this.scroll.setAttribute("aria-roledescription", "conversation minimap");
+    this.canvas = el(doc, "canvas", "wwm-canvas");
+    this.canvas.setAttribute("aria-hidden", "true");
+    this.spacer = el(doc, "div", "wwm-spacer");
+    this.scroll.append(this.canvas, this.spacer);
+    this.tooltip = el(doc, "div", "wwm-tooltip");
+    this.tooltip.setAttribute("role", "tooltip");
+    this.tooltip.hidden = true;
+    this.live = el(doc, "div", "wwm-live");
+    this.live.setAttribute("aria-live", "polite");
+    this.root.append(style, this.controls.toolbar, this.controls.legend, this.scroll, this.tooltip, this.live);
+    host.replaceChildren(this.root);
+    installAutomationHooks(this.root, this);
+    this.interaction = new Interaction(this);
+
+    this.listen();
+    this.applyTheme();
+    this.updateControls();
+    void this.loadData();
+  }
+
+  /** Stop listening and drop the DOM. */
+  dispose(): void {
+    cancelAnimationFrame(this.frameRequest);
+    this.sync.dispose();
+    for (const dispose of this.disposers) dispose();
+    this.root.remove();
+  }
+
+  private listen(): void {
+    const sync = this.sync;
+    sync.onChange("payload", () => void this.loadData());
+    for (const name of OPTION_TRAITS) sync.onChange(name, () => this.applyOptions());
+    sync.onChange("selected", () => this.applySelected(true));
+    sync.onChange("height", () => this.resize());
+    sync.onChange("theme", () => this.applyTheme());
+    this.disposers.push(watchTheme(this.root, () => this.applyTheme()));
+    const resizeObserver = new ResizeObserver(() => this.resize());
+    resizeObserver.observe(this.root);
+    this.disposers.push(() => resizeObserver.disconnect());
+    this.watchPixelRatio();
+    this.disposers.push(...this.interaction.listen());
+  }
+
+  private watchPixelRatio(): void {
+    const view = this.doc.defaultView;
+    if (!view?.matchMedia) return;
+    const query = view.matchMedia(`(resolution: ${view.devicePixelRatio}dppx)`);
+    const onChange = (): void => {
+      query.removeEventListener("change", onChange);
+      this.resize();
+      this.watchPixelRatio();
+    };
+    query.addEventListener("change", onChange);
+    this.disposers.push(() => query.removeEventListener("change", onChange));
+  }
+
+  // ---- model -> view -------------------------------------------------------------------------
+
+  private updateControls(): void {
+    const data = this.data;
+    let anyCapped = false;
+    if (data) for (let c = 0; c < data.nConversations && !anyCapped; c++) anyCapped = data.atSpanCap[c] === 1;
+    this.controls.update(this.sync.options(), data?.palette ?? null, anyCapped);
+    const shown = this.rows.length;
+    this.controls.summary.textContent = summaryText(data, shown);
+    this.scroll.setAttribute(
+      "aria-label",
+      `Conversation minimap, ${shown} conversations. Arrow keys move between spans and rows, Enter selects, Escape clears.`,
+    );
+  }
+
+  private async loadData(): Promise<void> {
+    const version = ++this.loadVersion;
+    performance.mark("weave-minimap:data-set");
+    const bytes = this.sync.payload();
+    if (!bytes) return;
+    let data: MinimapData;
+    try {
+      data = await decodePayload(bytes);
+    } catch (error) {
+      this.showError(error);
+      return;
+    }
+    if (version !== this.loadVersion) return;
+    this.data = data;
+    this.cache.clear();
+    this.focus = null;
+    this.firstPaintPending = true;
+    this.root.dataset.ready = "0";
+    this.recomputeRows();
+    this.applySelected(false);
+    this.resize();
+  }
+
+  private showError(error: unknown): void {
+    const box = el(this.doc, "div", "wwm-error", `Could not draw the minimap: ${error instanceof Error ? error.message : String(error)}`);
+    this.scroll.replaceChildren(box);
+    this.root.dataset.ready = "error";
+  }
+
+  private recomputeRows(): void {
+    const options = this.sync.options();
+    this.rows = this.data
+      ? visibleRows(this.data, {
+          sortBy: options.sort_by,
+          descending: options.sort_descending,
+          filterStatus: options.filter_status,
+          filterCategory: options.filter_category,
+          filterHasFeedback: options.filter_has_feedback,
+        })
+      : new Uint32Array(0);
+    this.updateControls();
+  }
+
+  private applyOptions(): void {
+    this.cache.clear();
+    this.focus = null;
+    this.recomputeRows();
+    this.resize();
+  }
+
+  private applyTheme(): void {
+    const name = detectTheme(this.root, this.sync.get("theme"));
+    this.theme = THEMES[name];
+    this.root.dataset.theme = name;
+    for (const [key, value] of Object.entries(themeVariables(this.theme))) this.root.style.setProperty(key, value);
+    this.schedule();
+  }
+
+  private applySelected(reveal: boolean): void {
+    this.selected = this.sync.selection(this.data);
+    if (reveal && this.selected) {
+      const row = this.rows.indexOf(this.selected.conversation);
+      if (row >= 0) {
+        this.focus = { row, span: this.selected.span };
+        this.reveal(row);
+      }
+    }
+    this.schedule();
+  }
+
+  // ---- view -> model -------------------------------------------------------------------------
+
+  select(row: number, span: number): void {
+    const data = this.data;
+    if (!data) return;
+    this.selected = { conversation: this.rows[row], span };
+    this.sync.select(data, this.selected);
+    this.schedule();
+  }
+
+  clearSelection(): void {
+    this.selected = null;
+    this.sync.clearSelection();
+    this.schedule();
+  }
+
+  // ---- geometry and painting -----------------------------------------------------------------
+
+  /** The layout of visible row ``row`` (cached per conversation until options or width change). */
+  geometry(row: number): RowGeometry {
+    const data = this.data as MinimapData;
+    const c = this.rows[row];
+    let g = this.cache.get(c);
+    if (!g) {
+      if (this.cache.size > CACHE_LIMIT) this.cache.clear();
+      const spans = layoutRow(data, c, this.cols, this.sync.get("width_mode"), this.sync.get("scale"));
+      g = { spans, markers: layoutMarkers(data, c, spans, this.cols) };
+      this.cache.set(c, g);
+    }
+    return g;
+  }
+
+  /** Scroll so that visible row ``row`` is fully shown. */
+  reveal(row: number): void {
+    const top = row * ROW.height;
+    if (top < this.scroll.scrollTop) this.scroll.scrollTop = top;
+    else if (top + ROW.height > this.scroll.scrollTop + this.viewHeight) this.scroll.scrollTop = top + ROW.height - this.viewHeight;
+  }
+
+  private resize(): void {
+    const width = Math.max(320, Math.floor(this.scroll.clientWidth || this.root.clientWidth || 800));
+    const content = this.rows.length * ROW.height;
+    const maxHeight = Math.max(MIN_HEIGHT, Number(this.sync.get("height")));
+    const viewHeight = Math.max(MIN_HEIGHT, Math.min(maxHeight, content));
+    const dpr = this.doc.defaultView?.devicePixelRatio || 1;
+    if (width !== this.width) {
+      this.cols = columns(width);
+      this.cache.clear();
+    }
+    this.width = width;
+    this.viewHeight = viewHeight;
+    this.dpr = dpr;
+    this.scroll.style.height = `${viewHeight}px`;
+    this.spacer.style.height = `${Math.max(0, content - viewHeight)}px`;
+    this.canvas.style.width = `${width}px`;
+    this.canvas.style.height = `${viewHeight}px`;
+    this.canvas.width = Math.round(width * dpr);
+    this.canvas.height = Math.round(viewHeight * dpr);
+    this.schedule();
+  }
+
+  /** Paint on the next animation frame (once, however often it is asked). */
+  schedule(): void {
+    if (this.frameRequest) return;
+    this.frameRequest = requestAnimationFrame(() => {
+      this.frameRequest = 0;
+      this.paint();
+    });
+  }
+
+  private paint(): void {
+    const data = this.data;
+    const ctx = this.canvas.getContext("2d");
+    if (!data || !ctx) return;
+    const t0 = performance.now();
+    const options = this.sync.options();
+    draw(ctx, {
+      data,
+      rows: this.rows,
+      theme: this.theme,
+      cols: this.cols,
+      width: this.width,
+      height: this.viewHeight,
+      scrollTop: this.scroll.scrollTop,
+      dpr: this.dpr,
+      colorBy: options.color_by,
+      statusMask: maskOf(data.palette.statuses, options.filter_status),
+      categoryMask: maskOf(data.palette.categories, options.filter_category),
+      hoverRow: this.hoverRow,
+      focus: this.focus,
+      selected: this.selected,
+      geometry: (row) => this.geometry(row),
+    });
+    performance.measure("weave-minimap:frame", { start: t0, end: performance.now() });
+    this.renders++;
+    this.root.dataset.renders = String(this.renders);
+    if (this.firstPaintPending) {
+      this.firstPaintPending = false;
+      performance.mark("weave-minimap:first-paint");
+      this.root.dataset.ready = "1";
+    }
+  }
+}

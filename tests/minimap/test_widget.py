@@ -1,0 +1,235 @@
+"""ConversationMinimap: traitlets, validation, selection, data updates, exports."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import traitlets
+from minimap_sample import XSS_OPERATION, XSS_TAG, sample_data
+from payload_reader import decode
+
+from weave_widgets.client import WeaveClient
+from weave_widgets.data._frames import ConversationData
+from weave_widgets.minimap import _payload as payload
+from weave_widgets.minimap._widget import ConversationMinimap
+
+
+def first_span(data: ConversationData, index: int = 1) -> dict[str, str]:
+    row = data.spans.iloc[index]
+    return {
+        "conversation_id": row["conversation_id"],
+        "trace_id": row["trace_id"],
+        "span_id": row["span_id"],
+    }
+
+
+def test_defaults_and_payload(widget: ConversationMinimap, data: ConversationData) -> None:
+    assert widget.options() == {
+        "sort_by": "input",
+        "sort_descending": False,
+        "filter_status": [],
+        "filter_category": [],
+        "filter_has_feedback": False,
+        "width_mode": "duration",
+        "scale": "sqrt",
+        "color_by": "category",
+        "theme": "auto",
+        "height": 480,
+        "selected": {},
+    }
+    assert widget.data is data
+    assert widget.payload == payload.encode(data)
+    assert widget.selected_span is None
+    assert data.widget(sort_by="errors").sort_by == "errors"
+
+
+def test_options_are_synced_traits(widget: ConversationMinimap) -> None:
+    state = widget.get_state()
+    for name in [*widget.options(), "payload"]:
+        assert name in state, name
+    assert isinstance(state["payload"], bytes)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("sort_by", "colour", "sort_by"),
+        ("width_mode", "log", "width_mode"),
+        ("scale", "cubic", "scale"),
+        ("color_by", "rating", "color_by"),
+        ("theme", "sepia", "theme"),
+        ("filter_status", ["FAILED"], "filter_status"),
+        ("filter_category", ["llm", "chatbot"], "filter_category: unknown category"),
+        ("height", 10, "height"),
+    ],
+)
+def test_bad_option_values_raise_a_clear_trait_error(
+    widget: ConversationMinimap, name: str, value: Any, message: str
+) -> None:
+    with pytest.raises(traitlets.TraitError, match=re.escape(message)):
+        setattr(widget, name, value)
+    with pytest.raises(traitlets.TraitError, match=re.escape(message)):
+        ConversationMinimap(widget.data, **{name: value})
+
+
+def test_constructor_rejects_unknown_options_and_wrong_data(data: ConversationData) -> None:
+    with pytest.raises(TypeError, match=r"unknown option\(s\) \['sortby'\].*sort_by"):
+        ConversationMinimap(data, sortby="errors")
+    with pytest.raises(TypeError, match="must be a ConversationData"):
+        ConversationMinimap(data.spans)  # type: ignore[arg-type]
+
+
+def test_missing_bundle_says_how_to_build_it(
+    data: ConversationData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delattr(ConversationMinimap, "_esm")
+    with pytest.raises(FileNotFoundError, match=r"npm --prefix js run build"):
+        ConversationMinimap(data)
+
+
+def test_select_from_python_fills_the_trace_and_returns_the_row(
+    widget: ConversationMinimap, data: ConversationData
+) -> None:
+    target = first_span(data)
+    seen: list[Any] = []
+    widget.observe(lambda change: seen.append(change["new"]), names=["selected"])
+    widget.selected = {"conversation_id": target["conversation_id"], "span_id": target["span_id"]}
+    assert widget.selected == target
+    assert seen == [target]
+    row = widget.selected_span
+    assert row is not None
+    assert len(row) == 1
+    assert row.iloc[0]["span_id"] == target["span_id"]
+    assert list(row.columns) == list(data.spans.columns)
+    widget.selected = {}
+    assert widget.selected_span is None
+
+
+def test_selection_from_the_front_end_reaches_python(
+    widget: ConversationMinimap, data: ConversationData
+) -> None:
+    target = first_span(data, 5)
+    seen: list[Any] = []
+    widget.observe(lambda change: seen.append(change["new"]), names=["selected"])
+    widget.set_state({"selected": target})  # what a comm message from the browser does
+    assert seen == [target]
+    assert widget.selected_span is not None
+    assert widget.selected_span.iloc[0]["trace_id"] == target["trace_id"]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ({"span_id": "x"}, "conversation_id and span_id"),
+        ({"conversation_id": "conv-000", "span_id": "nope"}, "is not in this widget's data"),
+        ({"conversation_id": "conv-000", "span_id": "s", "row": 1}, "unexpected keys"),
+    ],
+)
+def test_bad_selection_is_refused(
+    widget: ConversationMinimap, value: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(traitlets.TraitError, match=message):
+        widget.selected = value
+
+
+def test_selection_with_the_wrong_trace_is_refused(
+    widget: ConversationMinimap, data: ConversationData
+) -> None:
+    target = {**first_span(data), "trace_id": "another-trace"}
+    with pytest.raises(traitlets.TraitError, match="belongs to trace"):
+        widget.selected = target
+
+
+def test_updating_data_resends_the_payload_and_keeps_a_valid_selection(
+    widget: ConversationMinimap, data: ConversationData
+) -> None:
+    target = first_span(data)
+    widget.selected = target
+    payloads: list[bytes] = []
+    widget.observe(lambda change: payloads.append(change["new"]), names=["payload"])
+
+    subset = data.select([target["conversation_id"], "conv-002"])
+    widget.data = subset
+    assert widget.data is subset
+    assert payloads == [payload.encode(subset)]
+    assert widget.selected == target
+
+    other = sample_data(3, seed=99)
+    widget.data = other
+    assert widget.selected == {}
+    assert len(payloads) == 2
+    with pytest.raises(TypeError, match="must be a ConversationData"):
+        widget.data = "conv-000"  # type: ignore[assignment]
+
+
+def test_to_html_is_self_contained(widget: ConversationMinimap, tmp_path: Path) -> None:
+    widget.sort_by = "errors"
+    path = tmp_path / "minimap.html"
+    html = widget.to_html(path, title="<b>Demo</b>")
+    assert path.read_text(encoding="utf-8") == html
+    assert "<title>&lt;b&gt;Demo&lt;/b&gt;</title>" in html
+    assert "Content-Security-Policy" in html
+    assert re.search(r"""(src|href)=["']?https?:""", html) is None
+    state = re.search(r'id="weave-minimap-state">(.*?)</script>', html, re.S)
+    assert state is not None
+    assert json.loads(state.group(1))["sort_by"] == "errors"
+    encoded = re.search(r'id="weave-minimap-payload">(.*?)</script>', html, re.S)
+    assert encoded is not None
+    assert base64.b64decode(encoded.group(1)) == widget.payload
+    assert XSS_TAG not in html  # only inside the binary payload
+    assert XSS_OPERATION not in html
+    assert html.count("</script>") == 3
+
+
+def test_save_png_renders_through_altair(widget: ConversationMinimap, tmp_path: Path) -> None:
+    small = ConversationMinimap(widget.data.select(["conv-000", "conv-001"]), color_by="status")
+    out = small.save_png(tmp_path / "minimap.png", scale=1)
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_no_api_key_in_widget_state(local_server: str, project_id: str) -> None:
+    key = "wk-" + "7f3a9c" * 7
+    started = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    with WeaveClient(project_id, url=local_server, api_key=key) as client:
+        res = client.call_start(
+            {
+                "project_id": project_id,
+                "op_name": "chat",
+                "thread_id": "conv-key",
+                "started_at": started,
+                "attributes": {"gen_ai.operation.name": "chat"},
+                "inputs": {},
+            }
+        )
+        client.call_end(
+            {
+                "project_id": project_id,
+                "id": res.id,
+                "ended_at": started + dt.timedelta(seconds=1),
+                "summary": {},
+            }
+        )
+        data = client.conversation_spans(["conv-key"])
+    assert len(data.spans) == 1
+    widget = ConversationMinimap(data)
+    state = widget.get_state()
+    blob = json.dumps({k: v for k, v in state.items() if not isinstance(v, bytes)}, default=str)
+    assert key not in blob
+    assert key.encode() not in widget.payload
+    assert key not in decode(widget.payload).spans.to_json()
+    assert key not in widget.to_html()
+
+
+def test_html_page_keeps_script_text_inert() -> None:
+    from weave_widgets.minimap._page import page
+
+    html = page('const s = "</script><!--<img src=x onerror=alert(1)>";', b"\x00\x01", {}, "t")
+    assert html.count("</script>") == 3
+    assert "<!--" not in html
+    assert "\\u003c/script\\u003e\\u003c!--\\u003cimg" in html

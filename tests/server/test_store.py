@@ -1,0 +1,48 @@
+"""``weave_widgets.server.store``: what the SQLite store keeps and how it reads it back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+from server_api import T0
+
+from weave_widgets.server import embedded
+from weave_widgets.server.store import MAX_TIME, MIN_TIME, SpanRow, Store, to_micros
+
+SPANS = {"project_id": "e/p", "conversation_ids": ["c"]}
+
+
+def test_unknown_stored_status_reads_as_unset(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.db")
+    row = SpanRow(
+        "e/p", "s", "t", None, "c", "chat", "chat", None, to_micros(T0), None, "WEIRD", None,
+        "otel", b"{}", None,
+    )  # fmt: skip
+    store.upsert_spans([row])
+    (entry,) = store.conversation_spans("e/p", ["c"], MIN_TIME, MAX_TIME)
+    assert entry["spans"][0]["status"] == "UNSET"
+    store.close()
+
+
+def test_restart_keeps_everything(tmp_path: Path) -> None:
+    db = tmp_path / "restart.db"
+    url = embedded.serve(db)
+    body = {
+        "start": {
+            "project_id": "e/p",
+            "id": "s",
+            "trace_id": "t",
+            "thread_id": "c",
+            "op_name": "chat",
+            "started_at": "2026-03-01T12:00:00Z",
+            "attributes": {},
+            "inputs": {},
+        }
+    }
+    assert httpx.post(f"{url}/call/start", json=body).status_code == 200
+    embedded.stop(url)
+    url = embedded.serve(db)
+    res = httpx.post(f"{url}/agents/conversations/spans", json=SPANS).json()
+    assert [s["span_id"] for s in res["conversations"][0]["spans"]] == ["s"]
+    embedded.stop(url)

@@ -1,0 +1,23 @@
+"""Charts: the span minimap as an Altair chart, overview charts, their shared style, and
+``save`` to PNG, SVG, PDF, HTML or JSON, fully offline."""
+
+from weave_widgets.charts._export import save
+from weave_widgets.charts._kinds import KINDS, chart
+from weave_widgets.charts._minimap import minimap_chart
+from weave_widgets.charts._overview import (
+    duration_by_category,
+    errors_by_operation,
+    ratings_by_turn,
+    turns_per_conversation,
+)
+
+__all__ = [
+    "KINDS",
+    "chart",
+    "duration_by_category",
+    "errors_by_operation",
+    "minimap_chart",
+    "ratings_by_turn",
+    "save",
+    "turns_per_conversation",
+]

@@ -1,0 +1,34 @@
+"""``chart(data, kind)``: every chart by name, for ``ConversationData.chart`` and the demo."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Final
+
+import altair as alt
+
+from weave_widgets.charts._minimap import minimap_chart
+from weave_widgets.charts._overview import (
+    duration_by_category,
+    errors_by_operation,
+    ratings_by_turn,
+    turns_per_conversation,
+)
+from weave_widgets.data._frames import ConversationData
+
+KINDS: Final[dict[str, Callable[..., Any]]] = {
+    "minimap": minimap_chart,
+    "errors": errors_by_operation,
+    "durations": duration_by_category,
+    "ratings": ratings_by_turn,
+    "turns": turns_per_conversation,
+}
+"""``chart(data, kind)`` names and the functions behind them."""
+
+
+def chart(data: ConversationData, kind: str = "minimap", **options: Any) -> alt.TopLevelMixin:
+    """The chart ``kind`` (one of ``KINDS``) of ``data``; ``options`` go to its function."""
+    if kind not in KINDS:
+        raise ValueError(f"kind={kind!r} is not a chart kind; choose one of {list(KINDS)}")
+    made: alt.TopLevelMixin = KINDS[kind](data, **options)
+    return made

@@ -1,0 +1,325 @@
+"""``WeaveClient`` (sync) and ``AsyncWeaveClient``: fetch conversation spans as DataFrames,
+list conversations, and write calls and feedback through the Weave trace server HTTP API.
+
+Both clients share the request builders and readers (``_endpoints``), the configuration
+(``_config``) and the retry and decoding logic (``_transport``); they differ only in how they
+wait for I/O.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping, Sequence
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+import httpx
+import pandas as pd
+
+from weave_widgets.client import _endpoints as api
+from weave_widgets.client._config import (
+    Secret,
+    auth_header,
+    client_project,
+    make_timeout,
+    resolve_key,
+    resolve_url,
+)
+from weave_widgets.client._transport import RetryPolicy, asend, send
+from weave_widgets.data._columnar import ResponseColumns
+from weave_widgets.data._frames import ConversationData
+from weave_widgets.errors import InvalidArgumentError, WeaveWidgetsError
+from weave_widgets.models import (
+    CallCreateBatchRes,
+    CallEndReq,
+    CallStartReq,
+    CallStartRes,
+    EndedCallSchemaForInsert,
+    FeedbackCreateBatchRes,
+    FeedbackCreateReq,
+    FeedbackCreateRes,
+    StartedCallSchemaForInsert,
+)
+from weave_widgets.progress import bar
+
+__all__ = ["AsyncWeaveClient", "WeaveClient"]
+
+T = TypeVar("T")
+Window = tuple[datetime.datetime | None, datetime.datetime | None]
+BatchOutcome = ResponseColumns | WeaveWidgetsError
+
+
+class _ClientBase(ABC):
+    """Configuration shared by both clients: project, URL, key, timeout, retries, progress."""
+
+    def __init__(
+        self,
+        project: str,
+        *,
+        url: str | None = None,
+        api_key: str | None = None,
+        timeout: float = 30.0,
+        max_retries: int = 3,
+        progress: bool | None = None,
+        backoff_base: float = 0.5,
+    ) -> None:
+        self.project = client_project(project)
+        self._secret = Secret(resolve_key(api_key))
+        self.progress = progress
+        try:
+            self.url = resolve_url(url)
+            self._timeout = make_timeout(timeout)
+            self._policy = RetryPolicy(max_retries=max_retries, backoff_base=backoff_base)
+        except ValueError as exc:
+            raise InvalidArgumentError(str(exc)) from None
+        self._connect(self._client_options())
+
+    @abstractmethod
+    def _connect(self, options: dict[str, Any]) -> None:
+        """Open the HTTP connection pool with ``options`` (base URL, headers, timeout)."""
+
+    def __repr__(self) -> str:
+        auth = "api key set" if self._secret.value else "no api key"
+        return f"{type(self).__name__}(project={self.project!r}, url={self.url!r}, auth={auth!r})"
+
+    def _client_options(self) -> dict[str, Any]:
+        headers = {"Accept": "application/json", "Content-Type": "application/json"}
+        if self._secret.value:
+            headers["Authorization"] = auth_header(self._secret.value)
+        return {"base_url": self.url, "headers": headers, "timeout": self._timeout}
+
+    def _spans_plan(
+        self,
+        conversation_ids: Iterable[str],
+        started_after: datetime.datetime | None,
+        started_before: datetime.datetime | None,
+    ) -> tuple[list[str], list[list[str]], list[api.Call[ResponseColumns]]]:
+        api.check_window(started_after, started_before)
+        ids = api.conversation_ids_arg(conversation_ids)
+        chunks = api.batches(ids)
+        calls = [
+            api.conversation_spans_call(self.project, chunk, started_after, started_before)
+            for chunk in chunks
+        ]
+        return ids, chunks, calls
+
+    def _feedback(
+        self, conversation_id: str, trace_id: str | None, **options: Any
+    ) -> api.Call[FeedbackCreateRes]:
+        req = api.agent_feedback(self.project, conversation_id, trace_id, **options)
+        return api.feedback_create_call(req)
+
+
+class WeaveClient(_ClientBase):
+    """Synchronous client for a Weave trace server.
+
+    ``url`` defaults to ``WF_TRACE_SERVER_URL``, else ``https://trace.wandb.ai`` when
+    ``WANDB_API_KEY`` is set, else the embedded local server. ``api_key`` defaults to
+    ``WANDB_API_KEY``; it is sent as HTTP Basic ``api:<key>`` and never shown. ``timeout`` is
+    in seconds per attempt; failures on 408/409/429/5xx, connection errors and timeouts are
+    retried up to ``max_retries`` times with exponential backoff (from ``backoff_base``
+    seconds) that honours ``Retry-After``. ``progress=None`` shows a bar for multi-batch
+    fetches only in a notebook or a terminal.
+    """
+
+    def _connect(self, options: dict[str, Any]) -> None:
+        self._http = httpx.Client(**options)
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _run(self, call: api.Call[T]) -> T:
+        reply = send(self._http, self._policy, call.path, call.payload, self._secret.value)
+        return call.read(reply, self.url + call.path, self._secret.value)
+
+    def _attempt(self, call: api.Call[T]) -> T | WeaveWidgetsError:
+        try:
+            return self._run(call)
+        except WeaveWidgetsError as exc:
+            return exc
+
+    def conversation_spans(
+        self,
+        conversation_ids: Iterable[str],
+        *,
+        started_after: datetime.datetime | None = None,
+        started_before: datetime.datetime | None = None,
+    ) -> ConversationData:
+        """Spans and feedback of ``conversation_ids`` as DataFrames (see ``ConversationData``).
+
+        Spans started in ``[started_after, started_before)`` (aware datetimes) are kept.
+        More than 10,000 ids are fetched in batches, one after another, and merged by
+        ``conversation_id``; if any batch fails, ``BatchFetchError`` names it and nothing
+        is returned.
+        """
+        ids, chunks, calls = self._spans_plan(conversation_ids, started_after, started_before)
+        outcomes: list[BatchOutcome] = []
+        with bar(len(calls), self.progress, "conversation spans") as progress:
+            for call in calls:
+                outcome: BatchOutcome = self._attempt(call)
+                outcomes.append(outcome)
+                progress.update()
+        window: Window = (started_after, started_before)
+        return api.merge_batches(chunks, outcomes, ids, project_id=self.project, window=window)
+
+    def list_conversations(
+        self,
+        *,
+        started_after: datetime.datetime | None = None,
+        started_before: datetime.datetime | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> pd.DataFrame:
+        """Conversations active in the window, most recent first, one row each (columns in
+        ``weave_widgets.client._endpoints.LISTING_COLUMNS``). Pass the same window to
+        ``conversation_spans`` so the spans match the listing."""
+        return self._run(
+            api.list_conversations_call(self.project, started_after, started_before, limit, offset)
+        )
+
+    def call_start(self, start: StartedCallSchemaForInsert | Mapping[str, Any]) -> CallStartRes:
+        """Start a call (a span when it has ``thread_id``); returns its ``id`` and ``trace_id``."""
+        return self._run(api.call_start_call(start))
+
+    def call_end(self, end: EndedCallSchemaForInsert | Mapping[str, Any]) -> None:
+        """End a call; an ``exception`` marks it ERROR."""
+        self._run(api.call_end_call(end))
+
+    def call_upsert_batch(
+        self, items: Sequence[CallStartReq | CallEndReq | Mapping[str, Any]]
+    ) -> CallCreateBatchRes:
+        """Send many starts and ends in one request, in order."""
+        return self._run(api.upsert_batch_call(items))
+
+    def feedback_create(self, req: FeedbackCreateReq | Mapping[str, Any]) -> FeedbackCreateRes:
+        """Create one feedback row."""
+        return self._run(api.feedback_create_call(req))
+
+    def feedback_create_batch(
+        self, reqs: Sequence[FeedbackCreateReq | Mapping[str, Any]]
+    ) -> FeedbackCreateBatchRes:
+        """Create many feedback rows in one request."""
+        return self._run(api.feedback_batch_call(reqs))
+
+    def add_feedback(
+        self, conversation_id: str, trace_id: str | None = None, **options: Any
+    ) -> FeedbackCreateRes:
+        """Tag or rate a turn (``trace_id``) or a whole conversation; options as in
+        ``_endpoints.agent_feedback`` (``tags``, ``ratings``, ``reasons``, ...)."""
+        return self._run(self._feedback(conversation_id, trace_id, **options))
+
+
+class AsyncWeaveClient(_ClientBase):
+    """Asynchronous twin of ``WeaveClient``; batches of a large fetch run concurrently (at
+    most ``concurrency`` at a time)."""
+
+    concurrency = 4
+    """How many batches of one fetch may be in flight at once."""
+
+    def _connect(self, options: dict[str, Any]) -> None:
+        self._http = httpx.AsyncClient(**options)
+
+    async def close(self) -> None:
+        """Close the connection pool."""
+        await self._http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def _run(self, call: api.Call[T]) -> T:
+        reply = await asend(self._http, self._policy, call.path, call.payload, self._secret.value)
+        return call.read(reply, self.url + call.path, self._secret.value)
+
+    async def conversation_spans(
+        self,
+        conversation_ids: Iterable[str],
+        *,
+        started_after: datetime.datetime | None = None,
+        started_before: datetime.datetime | None = None,
+    ) -> ConversationData:
+        """As ``WeaveClient.conversation_spans``, with batches fetched concurrently."""
+        ids, chunks, calls = self._spans_plan(conversation_ids, started_after, started_before)
+        limit = asyncio.Semaphore(self.concurrency)
+        with bar(len(calls), self.progress, "conversation spans") as progress:
+
+            async def attempt(call: api.Call[ResponseColumns]) -> BatchOutcome:
+                async with limit:
+                    try:
+                        return await self._run(call)
+                    except WeaveWidgetsError as exc:
+                        return exc
+                    finally:
+                        progress.update()
+
+            outcomes = await asyncio.gather(*(attempt(call) for call in calls))
+        window: Window = (started_after, started_before)
+        return api.merge_batches(chunks, outcomes, ids, project_id=self.project, window=window)
+
+    async def list_conversations(
+        self,
+        *,
+        started_after: datetime.datetime | None = None,
+        started_before: datetime.datetime | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> pd.DataFrame:
+        """As ``WeaveClient.list_conversations``."""
+        return await self._run(
+            api.list_conversations_call(self.project, started_after, started_before, limit, offset)
+        )
+
+    async def call_start(
+        self, start: StartedCallSchemaForInsert | Mapping[str, Any]
+    ) -> CallStartRes:
+        """As ``WeaveClient.call_start``."""
+        return await self._run(api.call_start_call(start))
+
+    async def call_end(self, end: EndedCallSchemaForInsert | Mapping[str, Any]) -> None:
+        """As ``WeaveClient.call_end``."""
+        await self._run(api.call_end_call(end))
+
+    async def call_upsert_batch(
+        self, items: Sequence[CallStartReq | CallEndReq | Mapping[str, Any]]
+    ) -> CallCreateBatchRes:
+        """As ``WeaveClient.call_upsert_batch``."""
+        return await self._run(api.upsert_batch_call(items))
+
+    async def feedback_create(
+        self, req: FeedbackCreateReq | Mapping[str, Any]
+    ) -> FeedbackCreateRes:
+        """As ``WeaveClient.feedback_create``."""
+        return await self._run(api.feedback_create_call(req))
+
+    async def feedback_create_batch(
+        self, reqs: Sequence[FeedbackCreateReq | Mapping[str, Any]]
+    ) -> FeedbackCreateBatchRes:
+        """As ``WeaveClient.feedback_create_batch``."""
+        return await self._run(api.feedback_batch_call(reqs))
+
+    async def add_feedback(
+        self, conversation_id: str, trace_id: str | None = None, **options: Any
+    ) -> FeedbackCreateRes:
+        """As ``WeaveClient.add_feedback``."""
+        return await self._run(self._feedback(conversation_id, trace_id, **options))

@@ -1,0 +1,495 @@
+"""What each endpoint sends and how its answer is read: pure functions shared by both clients.
+
+Each public function validates its arguments (errors name the field before any request is
+sent) and returns a ``Call``: the path, the JSON payload, and how to read the reply.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import numpy as np
+import orjson
+import pandas as pd
+import pydantic
+from pydantic import BaseModel
+
+from weave_widgets import refs
+from weave_widgets.client._transport import Reply, decode_error
+from weave_widgets.data import _columnar as columnar
+from weave_widgets.data._columnar import ResponseColumns, paused_gc
+from weave_widgets.data._frames import STRING, ConversationData, conversation_data
+from weave_widgets.errors import (
+    BatchFetchError,
+    FailedBatch,
+    InvalidArgumentError,
+    ResponseValidationError,
+    WeaveWidgetsError,
+)
+from weave_widgets.ids import new_id
+from weave_widgets.models import (
+    AGENT_MONITOR_FEEDBACK,
+    AGENT_USER_FEEDBACK,
+    MAX_CONVERSATION_IDS,
+    AgentConversationSpansReq,
+    AgentConversationSpansRes,
+    AgentGroupByRef,
+    AgentSortBy,
+    AgentSpansQueryReq,
+    AgentSpansQueryRes,
+    CallBatchEndMode,
+    CallBatchStartMode,
+    CallCreateBatchReq,
+    CallCreateBatchRes,
+    CallEndReq,
+    CallEndRes,
+    CallStartReq,
+    CallStartRes,
+    EndedCallSchemaForInsert,
+    FeedbackCreateBatchReq,
+    FeedbackCreateBatchRes,
+    FeedbackCreateReq,
+    FeedbackCreateRes,
+    StartedCallSchemaForInsert,
+)
+
+T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
+
+AWARE_HINT = "pass a timezone-aware datetime, e.g. datetime.now(timezone.utc)"
+
+LISTING_COLUMNS: dict[str, Any] = {
+    "conversation_id": STRING,
+    "span_count": "int64",
+    "error_count": "int64",
+    "total_duration_ms": "int64",
+    "first_seen": "datetime64[us, UTC]",
+    "last_seen": "datetime64[us, UTC]",
+    "agent_names": "object",  # list[str]
+}
+"""Columns and dtypes of ``list_conversations``."""
+
+
+@dataclass(frozen=True)
+class Call(Generic[T]):
+    """One POST: where, what, and how to read a successful reply (given the reply and URL)."""
+
+    path: str
+    payload: Any
+    read: Callable[[Reply, str, str | None], T]
+
+
+# --- reading replies -------------------------------------------------------------------------
+
+
+def error_path(loc: Sequence[str | int]) -> str:
+    """``("conversations", 3, "spans", 7, "status")`` -> ``conversations[3].spans[7].status``."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(the whole body)"
+
+
+def read_model(model: type[M], reply: Reply, url: str, secret: str | None) -> M:
+    """Validate a reply body into ``model``; bad JSON or a contract violation raises."""
+    try:
+        return model.model_validate_json(reply.body)
+    except pydantic.ValidationError as exc:
+        errors = exc.errors(include_url=False, include_input=False)
+        if any(e["type"] == "json_invalid" for e in errors):
+            raise decode_error(reply, url, secret) from None
+        raise _contract_error(url, exc) from None
+
+
+def _contract_error(url: str, exc: pydantic.ValidationError) -> ResponseValidationError:
+    errors = exc.errors(include_url=False, include_input=False)
+    return ResponseValidationError(url, [(error_path(e["loc"]), e["msg"]) for e in errors])
+
+
+def read_spans(reply: Reply, url: str, secret: str | None) -> ResponseColumns:
+    """A spans reply as columns: the fast column-wise check when the body is exactly as the
+    contract says, else pydantic (which accepts what it may coerce and names what it can't)."""
+    with paused_gc():
+        try:
+            data = orjson.loads(reply.body)
+        except orjson.JSONDecodeError:
+            raise decode_error(reply, url, secret) from None
+        columns = columnar.from_json(data)
+        if columns is None:
+            try:
+                res = AgentConversationSpansRes.model_validate(data)
+            except pydantic.ValidationError as exc:
+                raise _contract_error(url, exc) from None
+            try:
+                columns = columnar.from_models(res.conversations)
+            except OverflowError:
+                where = "conversations[].spans[].duration_ms"
+                raise ResponseValidationError(url, [(where, "too large for int64")]) from None
+    return columns
+
+
+def _reader(model: type[M]) -> Callable[[Reply, str, str | None], M]:
+    def read(reply: Reply, url: str, secret: str | None) -> M:
+        return read_model(model, reply, url, secret)
+
+    return read
+
+
+def _not_unicode(value: Any, path: str) -> str | None:
+    """The path of the first string (or key) in ``value`` that cannot be sent as UTF-8 JSON
+    (it holds a lone surrogate), else None."""
+    if isinstance(value, str):
+        return None if value.isascii() or _encodes(value) else path
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            where = f"{path}.{key}"
+            found = _not_unicode(key, where) or _not_unicode(item, where)
+            if found:
+                return found
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            found = _not_unicode(item, f"{path}[{index}]")
+            if found:
+                return found
+    return None
+
+
+def _encodes(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _check_unicode(value: Any, path: str) -> None:
+    try:
+        orjson.dumps(value, default=str)  # fast path: fails only on text that is not UTF-8
+    except TypeError:
+        pass
+    else:
+        return
+    where = _not_unicode(value, path)
+    if where is not None:
+        raise InvalidArgumentError(
+            f"{where} is not valid Unicode text (it holds a lone surrogate such as '\\ud800'); "
+            "decode bytes with the right encoding, or drop the broken characters"
+        )
+
+
+def _validated(model: type[M], value: M | Mapping[str, Any], what: str) -> M:
+    if isinstance(value, model):
+        _check_unicode(value.model_dump(), what)
+        return value
+    if not isinstance(value, Mapping):
+        raise InvalidArgumentError(
+            f"{what} must be a {model.__name__} or a mapping of its fields, "
+            f"got {type(value).__name__}"
+        )
+    try:
+        valid = model.model_validate(value)
+    except pydantic.ValidationError as exc:
+        lines = "\n".join(
+            f"  - {what}.{error_path(e['loc'])}: {e['msg']}"
+            for e in exc.errors(include_url=False, include_input=False)
+        )
+        raise InvalidArgumentError(f"invalid {what}:\n{lines}") from None
+    _check_unicode(valid.model_dump(), what)
+    return valid
+
+
+def _body(model: BaseModel) -> Any:
+    return model.model_dump(mode="json", exclude_none=True)
+
+
+# --- conversation spans ----------------------------------------------------------------------
+
+
+def check_window(
+    started_after: datetime.datetime | None, started_before: datetime.datetime | None
+) -> None:
+    """Both bounds must be aware datetimes (or None), and after < before."""
+    for name, value in (("started_after", started_after), ("started_before", started_before)):
+        if value is None:
+            continue
+        if not isinstance(value, datetime.datetime):
+            raise InvalidArgumentError(
+                f"{name} must be a datetime or None, got {type(value).__name__}; {AWARE_HINT}"
+            )
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise InvalidArgumentError(f"{name} is a naive datetime ({value}); {AWARE_HINT}")
+    if started_after is not None and started_before is not None and started_after >= started_before:
+        raise InvalidArgumentError(
+            f"started_after ({started_after}) must be earlier than started_before "
+            f"({started_before}); the window is [started_after, started_before)"
+        )
+
+
+def conversation_ids_arg(conversation_ids: Iterable[str]) -> list[str]:
+    """The ids as a list of str with duplicates removed, first occurrence kept."""
+    if isinstance(conversation_ids, str | bytes):
+        raise InvalidArgumentError(
+            "conversation_ids must be a list of ids, not a single string; "
+            f"wrap it in a list: [{conversation_ids!r}]"
+        )
+    ids = list(conversation_ids)
+    for index, cid in enumerate(ids):
+        if not isinstance(cid, str):
+            raise InvalidArgumentError(
+                f"conversation_ids[{index}] must be a str, got {type(cid).__name__} ({cid!r})"
+            )
+        _check_unicode(cid, f"conversation_ids[{index}]")
+    return list(dict.fromkeys(ids))
+
+
+def batches(ids: Sequence[str], size: int = MAX_CONVERSATION_IDS) -> list[list[str]]:
+    """``ids`` cut into consecutive batches of at most ``size``."""
+    return [list(ids[start : start + size]) for start in range(0, len(ids), size)]
+
+
+def conversation_spans_call(
+    project_id: str,
+    batch: list[str],
+    started_after: datetime.datetime | None,
+    started_before: datetime.datetime | None,
+) -> Call[ResponseColumns]:
+    """One batch of ``/agents/conversations/spans``; its reader rejects ids not asked for."""
+    req = AgentConversationSpansReq(
+        project_id=project_id,
+        conversation_ids=batch,
+        started_after=started_after,
+        started_before=started_before,
+    )
+    asked = set(batch)
+
+    def read(reply: Reply, url: str, secret: str | None) -> ResponseColumns:
+        columns = read_spans(reply, url, secret)
+        seen: set[str] = set()
+        problems = []
+        for index, cid in enumerate(columns.conversation_ids):
+            where = f"conversations[{index}].conversation_id"
+            if cid not in asked:
+                problems.append((where, f"{cid!r} was not asked for"))
+            elif cid in seen:
+                problems.append((where, f"{cid!r} is repeated"))
+            seen.add(cid)
+        if problems:
+            raise ResponseValidationError(url, problems)
+        return columns
+
+    return Call("/agents/conversations/spans", _body(req), read)
+
+
+def merge_batches(
+    batch_ids: Sequence[Sequence[str]],
+    outcomes: Sequence[ResponseColumns | WeaveWidgetsError],
+    ids: Sequence[str],
+    *,
+    project_id: str,
+    window: tuple[datetime.datetime | None, datetime.datetime | None],
+) -> ConversationData:
+    """Frame every batch's conversations, or raise: one batch's own error, or
+    ``BatchFetchError`` naming each failed batch when there were several batches."""
+    failed = [
+        FailedBatch(index, batch[0], batch[-1], len(batch), outcome)
+        for index, (batch, outcome) in enumerate(zip(batch_ids, outcomes, strict=True))
+        if isinstance(outcome, WeaveWidgetsError)
+    ]
+    if failed:
+        if len(batch_ids) == 1:
+            raise failed[0].error
+        raise BatchFetchError(failed, len(batch_ids))
+    parts = [outcome for outcome in outcomes if isinstance(outcome, ResponseColumns)]
+    merged = ResponseColumns.concat(parts)
+    return conversation_data(merged, ids, project_id=project_id, window=window)
+
+
+# --- listing conversations -------------------------------------------------------------------
+
+
+def list_conversations_call(
+    project_id: str,
+    started_after: datetime.datetime | None,
+    started_before: datetime.datetime | None,
+    limit: int,
+    offset: int,
+) -> Call[pd.DataFrame]:
+    """``/agents/spans/query`` grouped by ``conversation_id``, most recently active first."""
+    check_window(started_after, started_before)
+    req = _validated(
+        AgentSpansQueryReq,
+        {
+            "project_id": project_id,
+            "group_by": [AgentGroupByRef(source="column", key="conversation_id")],
+            "sort_by": [AgentSortBy(field="last_seen", direction="desc")],
+            "limit": limit,
+            "offset": offset,
+            "started_after": started_after,
+            "started_before": started_before,
+        },
+        "list_conversations",
+    )
+
+    def read(reply: Reply, url: str, secret: str | None) -> pd.DataFrame:
+        return listing_frame(read_model(AgentSpansQueryRes, reply, url, secret))
+
+    return Call("/agents/spans/query", _body(req), read)
+
+
+def listing_frame(res: AgentSpansQueryRes) -> pd.DataFrame:
+    """One row per conversation group (the ``""`` group of spans without one is dropped)."""
+    groups = [g for g in res.groups if g.group_keys.get("conversation_id", "")]
+
+    def times(values: list[datetime.datetime | None]) -> pd.Series:
+        stamps = pd.to_datetime(pd.Series(values, dtype=object), utc=True)
+        return stamps.astype(LISTING_COLUMNS["first_seen"])
+
+    frame = pd.DataFrame(
+        {
+            "conversation_id": pd.array(
+                [g.group_keys["conversation_id"] for g in groups], dtype=STRING
+            ),
+            "span_count": np.array([g.span_count for g in groups], dtype=np.int64),
+            "error_count": np.array([g.error_count for g in groups], dtype=np.int64),
+            "total_duration_ms": np.array([g.total_duration_ms for g in groups], dtype=np.int64),
+            "first_seen": times([g.first_seen for g in groups]),
+            "last_seen": times([g.last_seen for g in groups]),
+            "agent_names": pd.Series([list(g.agent_names) for g in groups], dtype=object),
+        }
+    )
+    return frame[list(LISTING_COLUMNS)]
+
+
+# --- writes ----------------------------------------------------------------------------------
+
+
+def _new_id() -> str:
+    """A UUIDv7, as the hosted server generates for missing ids."""
+    return new_id()
+
+
+def _with_ids(start: StartedCallSchemaForInsert) -> StartedCallSchemaForInsert:
+    """``start`` with ``id`` and ``trace_id`` filled in, so that a retry of a request whose
+    answer was lost is an identical replay (ignored by the server), not a second call."""
+    if start.id and start.trace_id:
+        return start
+    ids = {"id": start.id or _new_id(), "trace_id": start.trace_id or _new_id()}
+    return start.model_copy(update=ids)
+
+
+def call_start_call(start: StartedCallSchemaForInsert | Mapping[str, Any]) -> Call[CallStartRes]:
+    """``/call/start`` for one call; returns its ``id`` and ``trace_id`` (UUIDv7s generated
+    here when not given)."""
+    req = CallStartReq(start=_with_ids(_validated(StartedCallSchemaForInsert, start, "start")))
+    return Call("/call/start", _body(req), _reader(CallStartRes))
+
+
+def call_end_call(end: EndedCallSchemaForInsert | Mapping[str, Any]) -> Call[CallEndRes]:
+    """``/call/end`` for one call."""
+    req = CallEndReq(end=_validated(EndedCallSchemaForInsert, end, "end"))
+    return Call("/call/end", _body(req), _reader(CallEndRes))
+
+
+def upsert_batch_call(
+    items: Sequence[CallStartReq | CallEndReq | Mapping[str, Any]],
+) -> Call[CallCreateBatchRes]:
+    """``/call/upsert_batch``: starts and ends in order, as ``{"mode": ..., "req": ...}``."""
+    batch: list[CallBatchStartMode | CallBatchEndMode] = []
+    for index, item in enumerate(items):
+        what = f"items[{index}]"
+        if isinstance(item, CallStartReq) or (isinstance(item, Mapping) and "start" in item):
+            req = _validated(CallStartReq, item, what)
+            batch.append(CallBatchStartMode(req=CallStartReq(start=_with_ids(req.start))))
+        elif isinstance(item, CallEndReq) or (isinstance(item, Mapping) and "end" in item):
+            batch.append(CallBatchEndMode(req=_validated(CallEndReq, item, what)))
+        else:
+            raise InvalidArgumentError(
+                f"{what} must be a CallStartReq or CallEndReq (or a mapping with a 'start' or "
+                f"'end' key), got {type(item).__name__}"
+            )
+    return Call(
+        "/call/upsert_batch", _body(CallCreateBatchReq(batch=batch)), _reader(CallCreateBatchRes)
+    )
+
+
+def feedback_create_call(req: FeedbackCreateReq | Mapping[str, Any]) -> Call[FeedbackCreateRes]:
+    """``/feedback/create`` for one feedback row (its ``id`` generated here when not given,
+    so a retried request is an identical replay)."""
+    valid = _validated(FeedbackCreateReq, req, "feedback")
+    if valid.id is None:
+        valid = valid.model_copy(update={"id": _new_id()})
+    return Call("/feedback/create", _body(valid), _reader(FeedbackCreateRes))
+
+
+def feedback_batch_call(
+    reqs: Sequence[FeedbackCreateReq | Mapping[str, Any]],
+) -> Call[FeedbackCreateBatchRes]:
+    """``/feedback/batch/create`` for many feedback rows, validated one by one first."""
+    batch = [_validated(FeedbackCreateReq, r, f"feedback[{i}]") for i, r in enumerate(reqs)]
+    return Call(
+        "/feedback/batch/create",
+        _body(FeedbackCreateBatchReq(batch=batch)),
+        _reader(FeedbackCreateBatchRes),
+    )
+
+
+def agent_feedback(
+    project_id: str,
+    conversation_id: str,
+    trace_id: str | None = None,
+    *,
+    tags: Sequence[str] = (),
+    ratings: Mapping[str, float] | None = None,
+    reasons: Mapping[str, str] | None = None,
+    feedback_type: str | None = None,
+    runnable_ref: str | None = None,
+    call_ref: str | None = None,
+    trigger_ref: str | None = None,
+) -> FeedbackCreateReq:
+    """A ``FeedbackCreateReq`` for a turn (``trace_id``) or a whole conversation.
+
+    ``feedback_type`` defaults to ``wandb.agent_user_feedback`` when there are tags (a
+    human's tags), else ``wandb.agent_monitor`` (a scorer's ratings). Monitor feedback needs
+    ``runnable_ref``, ``call_ref`` and ``trigger_ref``; left out, they default to the op
+    ``weave-widgets-add-feedback:latest``, a fresh call id, and the object
+    ``weave-widgets-manual-trigger:latest`` in the same project. Turn feedback always carries
+    ``span_conversation_id`` with ``span_trace_id`` so conversation filters see it.
+    """
+    if isinstance(tags, str):
+        raise InvalidArgumentError(f"tags must be a list of strings, not a string: [{tags!r}]")
+    kind = feedback_type or (AGENT_USER_FEEDBACK if tags else AGENT_MONITOR_FEEDBACK)
+    if kind == AGENT_USER_FEEDBACK and not tags:
+        raise InvalidArgumentError(
+            "tags: wandb.agent_user_feedback needs at least one tag, e.g. tags=['👍']"
+        )
+    if not tags and not ratings:
+        raise InvalidArgumentError("give tags=[...] or ratings={name: value}; both are empty")
+    try:
+        weave_ref = (
+            refs.turn_ref(project_id, trace_id)
+            if trace_id is not None
+            else refs.conversation_ref(project_id, conversation_id)
+        )
+    except ValueError as exc:
+        raise InvalidArgumentError(str(exc)) from None
+    fields: dict[str, Any] = {
+        "project_id": project_id,
+        "weave_ref": weave_ref,
+        "feedback_type": kind,
+        "payload": {},
+        "scorer_tags": list(tags) or None,
+        "scorer_ratings": dict(ratings) if ratings else None,
+        "scorer_rating_reasons": dict(reasons) if reasons else None,
+        "span_conversation_id": conversation_id if trace_id is not None else None,
+        "span_trace_id": trace_id,
+    }
+    if kind == AGENT_MONITOR_FEEDBACK:
+        base = f"weave:///{project_id}"
+        fields["runnable_ref"] = runnable_ref or f"{base}/op/weave-widgets-add-feedback:latest"
+        fields["call_ref"] = call_ref or f"{base}/call/{uuid.uuid4()}"
+        fields["trigger_ref"] = trigger_ref or f"{base}/object/weave-widgets-manual-trigger:latest"
+    return _validated(FeedbackCreateReq, fields, "feedback")

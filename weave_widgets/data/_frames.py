@@ -1,0 +1,280 @@
+"""Turn an ``/agents/conversations/spans`` response into pandas DataFrames.
+
+Columns and dtypes are stable and documented in ``SPAN_COLUMNS`` and friends below; every
+frame is built column-wise (no per-row appends), so a million spans frame in about a second.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from weave_widgets.data._columnar import ResponseColumns, from_models, paused_gc
+from weave_widgets.models import (
+    AGENT_SPAN_FEEDBACK_TYPES,
+    MAX_CONVERSATION_SPANS,
+    STATUS_CODES,
+    AgentConversationSpans,
+    AgentConversationSpansRes,
+)
+from weave_widgets.palette import CATEGORIES, FEEDBACK_LEVELS, OPERATION_CATEGORIES
+
+ViewFactory = Callable[..., Any]
+"""Builds a view (the minimap widget, an Altair chart) of ``ConversationData``."""
+
+_views: dict[str, ViewFactory] = {}
+
+
+def use_views(*, widget: ViewFactory, chart: ViewFactory) -> None:
+    """Name the factories behind ``ConversationData.widget()`` and ``.chart()``.
+
+    ``weave_widgets/__init__.py`` wires the minimap and the charts here, so that the data layer
+    never imports the layers drawn from it (imports point one way: data -> minimap, charts)."""
+    _views.update(widget=widget, chart=chart)
+
+
+STRING = pd.StringDtype(na_value=np.nan)
+CATEGORY_DTYPE = pd.CategoricalDtype(list(CATEGORIES))
+STATUS_DTYPE = pd.CategoricalDtype(list(STATUS_CODES))
+FEEDBACK_TYPE_DTYPE = pd.CategoricalDtype(list(AGENT_SPAN_FEEDBACK_TYPES))
+LEVEL_DTYPE = pd.CategoricalDtype(list(FEEDBACK_LEVELS))
+
+SPAN_COLUMNS: dict[str, Any] = {
+    "conversation_id": STRING,
+    "turn_index": "int32",  # 0-based turn within the conversation, by first span
+    "trace_id": STRING,  # the turn
+    "span_index": "int32",  # 0-based position within the conversation (started_at order)
+    "span_id": STRING,
+    "operation_name": STRING,  # raw OTel gen_ai.operation.name
+    "category": CATEGORY_DTYPE,
+    "status": STATUS_DTYPE,
+    "duration_ms": "int64",
+}
+FEEDBACK_COLUMNS: dict[str, Any] = {
+    "conversation_id": STRING,
+    "feedback_index": "int32",  # 0-based marker position within the conversation
+    "trace_id": STRING,  # NaN for conversation-level markers
+    "turn_index": "Int32",  # <NA> for conversation-level markers and unknown turns
+    "level": LEVEL_DTYPE,
+    "feedback_type": FEEDBACK_TYPE_DTYPE,
+    "tags": "object",  # list[str], emoji skin tones already stripped by the server
+}
+RATING_COLUMNS: dict[str, Any] = {
+    "conversation_id": STRING,
+    "feedback_index": "int32",  # the marker this rating belongs to
+    "trace_id": STRING,
+    "turn_index": "Int32",
+    "feedback_type": FEEDBACK_TYPE_DTYPE,
+    "name": STRING,
+    "value": "float64",
+    "reason": STRING,  # NaN when the scorer gave none
+    "confidence": "float64",  # NaN when the scorer gave none
+}
+CONVERSATION_COLUMNS: dict[str, Any] = {
+    "conversation_id": STRING,
+    "n_spans": "int64",
+    "n_turns": "int64",
+    "n_errors": "int64",
+    "total_duration_ms": "int64",
+    "n_feedback": "int64",
+    "mean_rating": "float64",  # NaN when the conversation has no ratings
+    "at_span_cap": "bool",  # True when the server may have dropped older spans
+}
+
+
+@dataclass(frozen=True, eq=False)
+class ConversationData:
+    """Spans, feedback, ratings and per-conversation summaries of some conversations."""
+
+    spans: pd.DataFrame
+    feedback: pd.DataFrame
+    ratings: pd.DataFrame
+    conversations: pd.DataFrame
+    project_id: str = ""
+    window: tuple[Any, Any] = field(default=(None, None))
+
+    def __repr__(self) -> str:
+        return (
+            f"ConversationData(project_id={self.project_id!r}, "
+            f"conversations={len(self.conversations)}, spans={len(self.spans)}, "
+            f"feedback={len(self.feedback)}, ratings={len(self.ratings)})"
+        )
+
+    def widget(self, **options: Any) -> Any:
+        """A ``ConversationMinimap`` of these conversations."""
+        return _views["widget"](self, **options)
+
+    def chart(self, kind: str = "minimap", **options: Any) -> Any:
+        """An Altair chart of these conversations (see ``weave_widgets.charts.chart``)."""
+        return _views["chart"](self, kind, **options)
+
+    def select(self, conversation_ids: Sequence[str]) -> ConversationData:
+        """The same data restricted to ``conversation_ids``, in that order."""
+        wanted = pd.Index(list(dict.fromkeys(conversation_ids)), dtype=STRING)
+        order = {cid: i for i, cid in enumerate(wanted)}
+
+        def take(frame: pd.DataFrame, sort_by: list[str]) -> pd.DataFrame:
+            kept = frame[frame["conversation_id"].isin(wanted)]
+            rank = kept["conversation_id"].map(order)
+            kept = kept.assign(_rank=rank).sort_values(["_rank", *sort_by], kind="stable")
+            return kept.drop(columns="_rank").reset_index(drop=True)
+
+        return ConversationData(
+            spans=take(self.spans, ["span_index"]),
+            feedback=take(self.feedback, ["feedback_index"]),
+            ratings=take(self.ratings, ["feedback_index"]),
+            conversations=take(self.conversations, []),
+            project_id=self.project_id,
+            window=self.window,
+        )
+
+
+def empty_frame(columns: dict[str, Any]) -> pd.DataFrame:
+    """An empty frame with the documented columns and dtypes."""
+    return pd.DataFrame({name: pd.Series([], dtype=dtype) for name, dtype in columns.items()})
+
+
+def conversation_data(
+    res: AgentConversationSpansRes | Sequence[AgentConversationSpans] | ResponseColumns,
+    conversation_ids: Sequence[str] | None = None,
+    *,
+    project_id: str = "",
+    window: tuple[Any, Any] = (None, None),
+) -> ConversationData:
+    """Frame a response (models, or ``ResponseColumns`` from ``weave_widgets.data._columnar``).
+    ``conversation_ids`` (default: the response's) fixes the row order of ``conversations``;
+    ids missing from the response get a row with zero counts."""
+    if isinstance(res, ResponseColumns):
+        columns = res
+    else:
+        entries = res.conversations if isinstance(res, AgentConversationSpansRes) else res
+        columns = from_models(entries)
+    position = {cid: i for i, cid in enumerate(columns.conversation_ids)}
+    ids = list(dict.fromkeys(conversation_ids if conversation_ids is not None else position))
+    with paused_gc():
+        present = columns.take([position[cid] for cid in ids if cid in position])
+        spans, first_spans = _span_frame(present)
+        feedback, ratings = _feedback_frames(present, first_spans)
+        conversations = _conversation_frame(ids, spans, feedback, ratings)
+    return ConversationData(spans, feedback, ratings, conversations, project_id, window)
+
+
+def _codes(values: Any, dtype: pd.CategoricalDtype) -> pd.Categorical:
+    """``values`` as a categorical, factorising first so only distinct values are looked at."""
+    codes, uniques = pd.factorize(values)
+    mapped = pd.Categorical(list(uniques), dtype=dtype).codes
+    return pd.Categorical.from_codes(mapped[codes], dtype=dtype)
+
+
+def _span_frame(columns: ResponseColumns) -> tuple[pd.DataFrame, dict[tuple[str, str], int]]:
+    """The spans frame, and the turn index of each ``(conversation_id, trace_id)``."""
+    counts = columns.span_counts
+    total = int(counts.sum())
+    if total == 0:
+        return empty_frame(SPAN_COLUMNS), {}
+    starts = np.repeat(np.cumsum(counts) - counts, counts)
+    conv_number = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
+    trace_codes, trace_uniques = pd.factorize(columns.trace_id)
+    pair_codes, _ = pd.factorize(conv_number * len(trace_uniques) + trace_codes)
+    turn_index = pair_codes - pair_codes[starts]
+    conv_ids = pd.array(columns.conversation_ids, dtype=STRING)
+    op_codes, op_uniques = pd.factorize(columns.operation_name)
+    category_names = [OPERATION_CATEGORIES.get(op, "other") for op in op_uniques]
+    category_codes = pd.Categorical(category_names, dtype=CATEGORY_DTYPE).codes[op_codes]
+    spans = pd.DataFrame(
+        {
+            "conversation_id": conv_ids.take(conv_number),
+            "turn_index": turn_index.astype(np.int32),
+            "trace_id": pd.array(trace_uniques, dtype=STRING).take(trace_codes),
+            "span_index": (np.arange(total, dtype=np.int64) - starts).astype(np.int32),
+            "span_id": pd.array(columns.span_id, dtype=STRING),
+            "operation_name": pd.array(op_uniques, dtype=STRING).take(op_codes),
+            "category": pd.Categorical.from_codes(category_codes, dtype=CATEGORY_DTYPE),
+            "status": _codes(columns.status, STATUS_DTYPE),
+            "duration_ms": columns.duration_ms,
+        }
+    )
+    _, first = np.unique(pair_codes, return_index=True)
+    first_spans = {
+        (columns.conversation_ids[conv_number[i]], str(columns.trace_id[i])): int(turn_index[i])
+        for i in first
+    }
+    return spans, first_spans
+
+
+def _feedback_frames(
+    columns: ResponseColumns, turn_of: dict[tuple[str, str], int]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    markers: list[tuple[Any, ...]] = []
+    rating_rows: list[tuple[Any, ...]] = []
+    for cid, entry_feedback in zip(columns.conversation_ids, columns.feedback, strict=True):
+        placed = sorted(
+            entry_feedback,
+            key=lambda f: (
+                f.trace_id is not None,
+                turn_of.get((cid, f.trace_id), -1) if f.trace_id is not None else -1,
+                f.feedback_type,
+                f.tags,
+            ),
+        )
+        for index, marker in enumerate(placed):
+            turn = turn_of.get((cid, marker.trace_id)) if marker.trace_id is not None else None
+            level = "conversation" if marker.trace_id is None else "turn"
+            markers.append(
+                (cid, index, marker.trace_id, turn, level, marker.feedback_type, list(marker.tags))
+            )
+            rating_rows.extend(
+                (
+                    cid,
+                    index,
+                    marker.trace_id,
+                    turn,
+                    marker.feedback_type,
+                    r.name,
+                    r.value,
+                    r.reason,
+                    r.confidence,
+                )
+                for r in marker.ratings
+            )
+    return _frame(markers, FEEDBACK_COLUMNS), _frame(rating_rows, RATING_COLUMNS)
+
+
+def _frame(rows: list[tuple[Any, ...]], columns: dict[str, Any]) -> pd.DataFrame:
+    if not rows:
+        return empty_frame(columns)
+    values = list(zip(*rows, strict=True))
+    data: dict[str, Any] = {}
+    for (name, dtype), column in zip(columns.items(), values, strict=True):
+        if dtype == "object":
+            series = pd.Series(list(column), dtype=object)
+        else:
+            series = pd.Series([np.nan if v is None else v for v in column]).astype(dtype)
+        data[name] = series
+    return pd.DataFrame(data)
+
+
+def _conversation_frame(
+    ids: list[str], spans: pd.DataFrame, feedback: pd.DataFrame, ratings: pd.DataFrame
+) -> pd.DataFrame:
+    index = pd.Index(ids, dtype=STRING, name="conversation_id")
+    by_conv = spans.groupby("conversation_id", sort=False, observed=True)
+    summary = pd.DataFrame(
+        {
+            "n_spans": by_conv.size(),
+            "n_turns": by_conv["trace_id"].nunique(),
+            "n_errors": (spans["status"] == "ERROR").groupby(spans["conversation_id"]).sum(),
+            "total_duration_ms": by_conv["duration_ms"].sum(),
+        }
+    ).reindex(index)
+    summary["n_feedback"] = feedback.groupby("conversation_id").size().reindex(index)
+    summary["mean_rating"] = ratings.groupby("conversation_id")["value"].mean().reindex(index)
+    counts = ["n_spans", "n_turns", "n_errors", "total_duration_ms", "n_feedback"]
+    summary[counts] = summary[counts].fillna(0).astype("int64")
+    summary["mean_rating"] = summary["mean_rating"].astype("float64")
+    summary["at_span_cap"] = summary["n_spans"] >= MAX_CONVERSATION_SPANS
+    return summary.reset_index()[list(CONVERSATION_COLUMNS)]

@@ -1,0 +1,190 @@
+"""``ConversationMinimap``: the Jupyter widget drawing one span minimap row per conversation."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import anywidget
+import pandas as pd
+import traitlets
+
+from weave_widgets.data._frames import ConversationData
+from weave_widgets.minimap import _payload as payload
+from weave_widgets.palette import (
+    CATEGORIES,
+    COLOR_MODES,
+    SCALES,
+    SORT_KEYS,
+    STATUS_LEGEND,
+    THEME_OPTIONS,
+    WIDTH_MODES,
+)
+
+BUNDLE = Path(__file__).parent.parent / "static" / "widget.js"
+BUILD_HINT = (
+    f"the widget's JavaScript bundle is missing ({BUNDLE}); build it with "
+    "`npm --prefix js ci && npm --prefix js run build` from the repository root "
+    "(or reinstall the package), then restart the kernel"
+)
+
+SELECTED_KEYS = frozenset({"conversation_id", "trace_id", "span_id"})
+
+
+class ConversationMinimap(anywidget.AnyWidget):
+    """One horizontal minimap per conversation: spans as marks, turns, feedback markers.
+
+    Options are synced traitlets (settable from Python and from the toolbar); ``selected``
+    is the clicked span (``{}`` or ``{conversation_id, trace_id, span_id}``).
+    """
+
+    if BUNDLE.is_file():
+        _esm = BUNDLE
+
+    payload = traitlets.Bytes(
+        b"", help="Binary columnar payload (weave_widgets.minimap._payload)."
+    ).tag(sync=True)
+    sort_by = traitlets.Enum(SORT_KEYS, default_value="input").tag(sync=True)
+    sort_descending = traitlets.Bool(False).tag(sync=True)
+    filter_status = traitlets.List(traitlets.Enum(STATUS_LEGEND), default_value=[]).tag(sync=True)
+    filter_category = traitlets.List(traitlets.Unicode(), default_value=[]).tag(sync=True)
+    filter_has_feedback = traitlets.Bool(False).tag(sync=True)
+    width_mode = traitlets.Enum(WIDTH_MODES, default_value="duration").tag(sync=True)
+    scale = traitlets.Enum(SCALES, default_value="sqrt").tag(sync=True)
+    color_by = traitlets.Enum(COLOR_MODES, default_value="category").tag(sync=True)
+    theme = traitlets.Enum(THEME_OPTIONS, default_value="auto").tag(sync=True)
+    height = traitlets.Int(480, min=80, help="Maximum height of the rows area in px.").tag(
+        sync=True
+    )
+    selected = traitlets.Dict(
+        default_value={}, help="{} or {conversation_id, trace_id, span_id}"
+    ).tag(sync=True)
+
+    def __init__(self, data: ConversationData, **options: Any) -> None:
+        if "_esm" not in ConversationMinimap.__dict__:
+            raise FileNotFoundError(BUILD_HINT)
+        if not isinstance(data, ConversationData):
+            raise TypeError(
+                "ConversationMinimap(data): data must be a ConversationData (from "
+                "WeaveClient.conversation_spans or conversation_data), "
+                f"not {type(data).__name__}"
+            )
+        unknown = set(options) - set(self._option_names())
+        if unknown:
+            raise TypeError(
+                f"ConversationMinimap: unknown option(s) {sorted(unknown)}; "
+                f"valid options are {sorted(self._option_names())}"
+            )
+        self._data = data
+        selected = options.pop("selected", {})
+        super().__init__(payload=payload.encode(data), **options)
+        self.selected = selected
+
+    @staticmethod
+    def _option_names() -> list[str]:
+        # anywidget subclasses the instance's class in __init__, so name this class explicitly.
+        return [name for name in ConversationMinimap.class_own_traits() if name != "payload"]
+
+    @traitlets.validate("filter_category")
+    def _validate_filter_category(self, proposal: dict[str, Any]) -> list[str]:
+        value: list[str] = list(proposal["value"])
+        bad = [v for v in value if v not in CATEGORIES]
+        if bad:
+            raise traitlets.TraitError(
+                f"filter_category: unknown categor{'ies' if len(bad) > 1 else 'y'} {bad}; "
+                f"use some of {list(CATEGORIES)}"
+            )
+        return value
+
+    @traitlets.validate("selected")
+    def _validate_selected(self, proposal: dict[str, Any]) -> dict[str, str]:
+        value = dict(proposal["value"])
+        if not value:
+            return {}
+        if "span_id" not in value or "conversation_id" not in value:
+            raise traitlets.TraitError(
+                "selected: give {} or a dict with conversation_id and span_id "
+                f"(trace_id optional); got keys {sorted(value)}"
+            )
+        extra = set(value) - SELECTED_KEYS
+        if extra:
+            raise traitlets.TraitError(
+                f"selected: unexpected keys {sorted(extra)}; use {sorted(SELECTED_KEYS)}"
+            )
+        row = self._span_row(str(value["conversation_id"]), str(value["span_id"]))
+        if row is None:
+            raise traitlets.TraitError(
+                f"selected: span {value['span_id']!r} of conversation "
+                f"{value['conversation_id']!r} is not in this widget's data"
+            )
+        trace_id = str(row["trace_id"].iloc[0])
+        if value.get("trace_id", trace_id) != trace_id:
+            raise traitlets.TraitError(
+                f"selected: span {value['span_id']!r} belongs to trace {trace_id!r}, "
+                f"not {value['trace_id']!r}"
+            )
+        return {
+            "conversation_id": str(value["conversation_id"]),
+            "trace_id": trace_id,
+            "span_id": str(value["span_id"]),
+        }
+
+    def _span_row(self, conversation_id: str, span_id: str) -> pd.DataFrame | None:
+        spans = self._data.spans
+        row = spans[(spans["span_id"] == span_id) & (spans["conversation_id"] == conversation_id)]
+        return row.reset_index(drop=True) if len(row) else None
+
+    @property
+    def data(self) -> ConversationData:
+        """The conversations shown; assigning new data re-sends it and re-renders."""
+        return self._data
+
+    @data.setter
+    def data(self, value: ConversationData) -> None:
+        if not isinstance(value, ConversationData):
+            raise TypeError(
+                f"ConversationMinimap.data must be a ConversationData, not {type(value).__name__}"
+            )
+        keep = dict(self.selected)
+        self._data = value
+        with self.hold_sync():
+            self.payload = payload.encode(value)
+            if keep and self._span_row(keep["conversation_id"], keep["span_id"]) is None:
+                self.selected = {}
+
+    @property
+    def selected_span(self) -> pd.DataFrame | None:
+        """The selected span's row of ``data.spans`` (a 1-row DataFrame), or None."""
+        if not self.selected:
+            return None
+        return self._span_row(self.selected["conversation_id"], self.selected["span_id"])
+
+    def options(self) -> dict[str, Any]:
+        """The current display options (every synced trait except the payload)."""
+        return {name: getattr(self, name) for name in self._option_names()}
+
+    def to_html(self, path: str | os.PathLike[str] | None = None, title: str | None = None) -> str:
+        """A self-contained HTML page of this minimap (works offline, no kernel).
+
+        Writes it to ``path`` when given; returns the HTML either way.
+        """
+        from weave_widgets.minimap._page import page
+
+        html = page(BUNDLE.read_text(encoding="utf-8"), self.payload, self.options(), title)
+        if path is not None:
+            Path(path).write_text(html, encoding="utf-8")
+        return html
+
+    def save_png(self, path: str | os.PathLike[str], scale: float = 2) -> Path:
+        """Render the same minimap as a PNG through Altair + vl-convert (no browser needed)."""
+        from weave_widgets.charts import minimap_chart
+        from weave_widgets.charts._export import save
+
+        options: dict[str, Any] = {
+            "color_by": self.color_by,
+            "width_by": self.width_mode,
+            "scale": self.scale,
+        }
+        chart = minimap_chart(self._data, **options)
+        return save(chart, path, scale_factor=scale)

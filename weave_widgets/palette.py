@@ -1,0 +1,97 @@
+"""The one definition of every value the Python package and the widget's front end share.
+
+Span categories, statuses and their codes, feedback levels, the widget's option values (sort
+keys, width modes, scales, colour modes, themes) and every colour drawn for them. Python
+charts and the payload encoder import them from here; the TypeScript front end imports the
+generated ``js/src/contract.ts`` (``python -m weave_widgets.minimap._contract`` rewrites it,
+``tests/minimap/test_contract.py`` fails while it differs), so the two halves cannot drift.
+
+The server returns the raw OTel ``gen_ai.operation.name``; the client maps it to a category.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal, get_args
+
+StatusCode = Literal["UNSET", "OK", "ERROR"]
+"""A span's OTel status."""
+STATUS_CODES: Final[tuple[StatusCode, ...]] = get_args(StatusCode)
+"""Statuses in code order (as OTel numbers them): a span's status code is its index here."""
+STATUS_LEGEND: Final[tuple[StatusCode, ...]] = ("OK", "ERROR", "UNSET")
+"""The order statuses are listed in legends, filters and status charts."""
+
+CATEGORIES: Final[tuple[str, ...]] = ("agent", "llm", "tool", "retrieval", "embeddings", "other")
+"""Category names in legend order; a span's category code is its index here."""
+
+OPERATION_CATEGORIES: Final[dict[str, str]] = {
+    "invoke_agent": "agent",
+    "create_agent": "agent",
+    "chat": "llm",
+    "generate_content": "llm",
+    "text_completion": "llm",
+    "execute_tool": "tool",
+    "retrieval": "retrieval",
+    "embeddings": "embeddings",
+}
+"""Known ``operation_name`` values; anything else is ``other`` (and keeps its raw name)."""
+
+FEEDBACK_LEVELS: Final[tuple[str, ...]] = ("turn", "conversation")
+"""Where a feedback marker is pinned; a marker's level code is its index here."""
+
+SortKey = Literal["input", "errors", "duration", "rating", "turns", "spans"]
+SORT_KEYS: Final[tuple[SortKey, ...]] = get_args(SortKey)
+"""What the widget can sort conversations by, in toolbar order (``input``: as given)."""
+
+WidthMode = Literal["duration", "uniform"]
+WIDTH_MODES: Final[tuple[WidthMode, ...]] = get_args(WidthMode)
+"""What a span mark's width follows: its duration, or nothing (all equal)."""
+
+Scale = Literal["linear", "sqrt", "log"]
+SCALES: Final[tuple[Scale, ...]] = get_args(Scale)
+"""How a duration becomes a width."""
+
+ColorBy = Literal["category", "status"]
+COLOR_MODES: Final[tuple[ColorBy, ...]] = get_args(ColorBy)
+"""What a span mark's fill shows (ERROR spans are drawn in the error colour either way)."""
+
+ThemeOption = Literal["auto", "light", "dark"]
+THEME_OPTIONS: Final[tuple[ThemeOption, ...]] = get_args(ThemeOption)
+"""The widget's theme: ``auto`` follows the host (JupyterLab, VS Code, the OS)."""
+
+CATEGORY_COLORS: Final[dict[str, str]] = {
+    "agent": "#6f4fc6",
+    "llm": "#2b7bd8",
+    "tool": "#0f9d8a",
+    "retrieval": "#d98a1c",
+    "embeddings": "#b8569b",
+    "other": "#8a8f98",
+}
+"""Fill colour per category, chosen to stay apart from the error red for colour-blind users."""
+
+STATUS_COLORS: Final[dict[StatusCode, str]] = {
+    "OK": "#2e9e5b",
+    "ERROR": "#d62728",
+    "UNSET": "#9aa0a6",
+}
+"""Colour per span status, used when colouring by status and for ERROR outlines and text."""
+
+RATING_STOPS: Final[tuple[float, ...]] = (0.0, 0.5, 1.0)
+RATING_COLORS: Final[tuple[str, ...]] = ("#c0392b", "#9e6a00", "#1e7d45")
+"""Rating colours at ``RATING_STOPS`` (red -> amber -> green, interpolated in between): at
+least 4.5:1 against ``RATING_TEXT_COLOR`` (the widget's badge text) and against a white
+chart background (the charts' rating text), and at least 3:1 against the widget's dark
+background, so a badge reads in both themes."""
+RATING_TEXT_COLOR: Final = "#ffffff"
+"""Text colour on a rating badge."""
+NO_RATING_COLOR: Final = "#8a8f98"
+"""Badge colour of a rating that is not a finite number."""
+
+
+def palette() -> dict[str, object]:
+    """The category and status palette as plain JSON, for the payload (code order)."""
+    return {
+        "categories": list(CATEGORIES),
+        "category_colors": [CATEGORY_COLORS[c] for c in CATEGORIES],
+        "statuses": list(STATUS_CODES),
+        "status_colors": [STATUS_COLORS[s] for s in STATUS_CODES],
+    }

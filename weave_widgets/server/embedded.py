@@ -1,0 +1,113 @@
+"""Run the embedded local trace server in-process (notebooks, tests, the demo).
+
+``serve()`` starts uvicorn in a background thread on real loopback HTTP and returns the base
+URL; ``stop()`` shuts one or all down cleanly; ``default_url()`` lazily starts one server per
+process on the default database (``WEAVE_WIDGETS_DB``, else ``~/.cache/weave-widgets/local.db``).
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import uvicorn
+
+from weave_widgets.server.app import create_app
+
+DB_ENV = "WEAVE_WIDGETS_DB"
+STARTUP_TIMEOUT = 15.0
+
+
+@dataclass
+class _Running:
+    server: uvicorn.Server
+    thread: threading.Thread
+
+
+_running: dict[str, _Running] = {}
+_lock = threading.Lock()
+_default: str | None = None
+_default_lock = threading.Lock()
+
+
+def default_db_path() -> Path:
+    """``$WEAVE_WIDGETS_DB``, else ``~/.cache/weave-widgets/local.db``."""
+    env = os.environ.get(DB_ENV)
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "weave-widgets" / "local.db"
+
+
+def _url(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def serve(
+    db_path: str | os.PathLike[str] | None = None,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    api_key: str | None = None,
+) -> str:
+    """Start a local trace server on ``db_path`` (default database if None); return its URL.
+
+    ``port=0`` picks a free port. Raises ``RuntimeError`` if the server does not come up.
+    """
+    path = Path(db_path) if db_path is not None else default_db_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on sockets that say so, and
+    # without it every response waits ~40 ms for a delayed ACK (Nagle).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    url = _url(host, sock.getsockname()[1])
+    config = uvicorn.Config(create_app(path, api_key=api_key), log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name=f"weave-widgets {url}", daemon=True
+    )
+    thread.start()
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            sock.close()
+            raise RuntimeError(f"the local trace server on {url} did not start; see the log above")
+        time.sleep(0.01)
+    with _lock:
+        _running[url] = _Running(server, thread)
+    return url
+
+
+def stop(url: str | None = None) -> None:
+    """Stop the server at ``url`` (every server this process started if None)."""
+    global _default
+    with _lock:
+        urls = [url] if url is not None else list(_running)
+        stopping = [_running.pop(u) for u in urls if u in _running]
+        if _default in urls:
+            _default = None
+    for running in stopping:
+        running.server.should_exit = True
+    for running in stopping:
+        running.thread.join(timeout=10)
+
+
+def default_url() -> str:
+    """The URL of this process's server on the default database, started on first use."""
+    global _default
+    with _default_lock:
+        if _default is None or _default not in _running:
+            _default = serve()
+        return _default
+
+
+atexit.register(stop)

@@ -1,0 +1,100 @@
+"""Agent routes: a conversation's spans and feedback markers, and the conversation listing.
+
+``/agents/conversations/spans`` answers the spans and markers of the requested conversations;
+``/agents/spans/query`` lists conversations, and only grouped by ``conversation_id`` (anything
+else is 400). Both read a time window: ``started_after`` inclusive, ``started_before``
+exclusive.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from weave_widgets.models import (
+    AgentConversationSpansReq,
+    AgentConversationSpansRes,
+    AgentSpansQueryReq,
+    AgentSpansQueryRes,
+)
+from weave_widgets.server.deps import StoreDep
+from weave_widgets.server.routing import BadRequest, StrictJSONRoute, json_response
+from weave_widgets.server.store import (
+    GROUP_SORT_FIELDS,
+    MAX_TIME,
+    MIN_TIME,
+    Store,
+    from_micros,
+    to_micros,
+)
+
+router = APIRouter(route_class=StrictJSONRoute, tags=["Agents"])
+
+
+def _micros(value: datetime.datetime | None, default: int) -> int:
+    return default if value is None else to_micros(value)
+
+
+def _group_sort(req: AgentSpansQueryReq) -> list[tuple[str, str]]:
+    sort: list[tuple[str, str]] = [(s.field, s.direction) for s in req.sort_by]
+    for field, _ in sort:
+        if field not in GROUP_SORT_FIELDS:
+            raise BadRequest(
+                f"sort_by field {field!r} is not supported; "
+                f"use one of {', '.join(GROUP_SORT_FIELDS)}"
+            )
+    return sort or [("last_seen", "desc")]
+
+
+def _groups(store: Store, req: AgentSpansQueryReq) -> dict[str, Any]:
+    if [(g.source, g.key) for g in req.group_by] != [("column", "conversation_id")]:
+        raise BadRequest(
+            "the local server lists conversations only: send "
+            'group_by=[{"source": "column", "key": "conversation_id"}]'
+        )
+    key = req.group_by[0].alias or "conversation_id"
+    groups, total = store.conversation_groups(
+        req.project_id,
+        _micros(req.started_after, MIN_TIME),
+        _micros(req.started_before, MAX_TIME),
+        _group_sort(req),
+        req.limit,
+        req.offset,
+    )
+    return {
+        "spans": [],
+        "groups": [
+            {
+                "group_keys": {key: g.conversation_id},
+                "span_count": g.span_count,
+                "invocation_count": g.invocation_count,
+                "conversation_count": g.conversation_count,
+                "total_duration_ms": g.total_duration_ms,
+                "error_count": g.error_count,
+                "agent_names": g.agent_names,
+                "first_seen": from_micros(g.first_seen),
+                "last_seen": from_micros(g.last_seen),
+            }
+            for g in groups
+        ],
+        "total_count": total,
+    }
+
+
+@router.post("/agents/conversations/spans", response_model=AgentConversationSpansRes)
+def genai_conversation_spans(req: AgentConversationSpansReq, store: StoreDep) -> Response:
+    conversations = store.conversation_spans(
+        req.project_id,
+        req.conversation_ids,
+        _micros(req.started_after, MIN_TIME),
+        _micros(req.started_before, MAX_TIME),
+    )
+    return json_response({"conversations": conversations})
+
+
+@router.post("/agents/spans/query", response_model=AgentSpansQueryRes)
+def genai_spans_query(req: AgentSpansQueryReq, store: StoreDep) -> Response:
+    return json_response(_groups(store, req))
