@@ -131,6 +131,35 @@ class CallCreateBatchRes(BaseModel):
     res: list[CallStartRes | CallEndRes]
 
 
+class CompletedCallSchemaForInsert(StartedCallSchemaForInsert):
+    """A finished call in one piece, as the weave SDK batches ``@weave.op`` calls by default
+    (``POST /v2/{entity}/{project}/calls/complete``): a start with its end's fields."""
+
+    id: str
+    trace_id: str
+    ended_at: datetime.datetime
+    exception: str | None = None
+    output: Any | None = None
+    summary: SummaryInsertMap
+    wb_run_step_end: int | None = None
+
+    def started(self) -> StartedCallSchemaForInsert:
+        """The start half of this call."""
+        return StartedCallSchemaForInsert.model_validate(
+            self.model_dump(include=set(StartedCallSchemaForInsert.model_fields))
+        )
+
+    def ended(self) -> EndedCallSchemaForInsert:
+        """The end half of this call."""
+        return EndedCallSchemaForInsert.model_validate(
+            self.model_dump(include=set(EndedCallSchemaForInsert.model_fields))
+        )
+
+
+class CallsCompleteReq(_Strict):
+    batch: list[CompletedCallSchemaForInsert]
+
+
 # --- feedback --------------------------------------------------------------------------------
 
 

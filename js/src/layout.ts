@@ -57,7 +57,7 @@ export interface RowGeometry {
 
 /** Minimum visible width of a span by status code: errors and unfinished spans stay easy to
  * see even when they are short. */
-export const MIN_WIDTH_BY_STATUS: readonly number[] = STATUSES.map((status) => (status === "OK" ? ROW.minMark : 6));
+export const MIN_WIDTH_BY_STATUS: readonly number[] = STATUSES.map((status) => (status === "ERROR" ? 6 : ROW.minMark));
 
 /**
  * Lay out spans [start, end) across [trackX, trackX + trackWidth): every mark gets at least

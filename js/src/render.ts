@@ -25,7 +25,7 @@ export interface Frame {
   geometry: (row: number) => RowGeometry;
 }
 
-const { ERROR, UNSET } = STATUS_CODE;
+const { ERROR } = STATUS_CODE;
 
 /** The fill colour of span ``s``. */
 export function spanColor(data: MinimapData, s: number, colorBy: ColorBy): string {
@@ -115,26 +115,17 @@ function drawSpans(ctx: CanvasRenderingContext2D, f: Frame, c: number, y: number
     ctx.globalAlpha = dim ? 0.18 : 1;
     const color = spanColor(data, s, f.colorBy);
     const status = data.spanStatus[s];
-    if (status === UNSET) {
-      ctx.fillStyle = theme.background;
-      ctx.fillRect(x0, top, w, h);
-      ctx.strokeStyle = color;
-      ctx.lineWidth = 1;
-      ctx.setLineDash(w > 4 ? [2, 2] : []);
-      ctx.strokeRect(x0 + 0.5, top + 0.5, Math.max(w - 1, 0), h - 1);
-      ctx.setLineDash([]);
-    } else {
-      ctx.fillStyle = color;
-      ctx.fillRect(x0, top, w, h);
-      if (status === ERROR) {
-        if (w > 6) hatch(ctx, x0 + 2, top + 2, w - 4, h - 4, theme.hatch);
-        ctx.strokeStyle = theme.errorOutline;
-        ctx.lineWidth = 2;
-        ctx.strokeRect(x0 + 1, top + 1, Math.max(w - 2, 0), h - 2);
-        // A notch above the mark keeps errors visible even when the mark is 1-2 px wide.
-        ctx.fillStyle = data.palette.statusColors[ERROR];
-        ctx.fillRect(x0, top - 3, Math.max(w, 2), 2);
-      }
+    // UNSET is OTel's status of every span that did not fail, so it is drawn filled like OK.
+    ctx.fillStyle = color;
+    ctx.fillRect(x0, top, w, h);
+    if (status === ERROR) {
+      if (w > 6) hatch(ctx, x0 + 2, top + 2, w - 4, h - 4, theme.hatch);
+      ctx.strokeStyle = theme.errorOutline;
+      ctx.lineWidth = 2;
+      ctx.strokeRect(x0 + 1, top + 1, Math.max(w - 2, 0), h - 2);
+      // A notch above the mark keeps errors visible even when the mark is 1-2 px wide.
+      ctx.fillStyle = data.palette.statusColors[ERROR];
+      ctx.fillRect(x0, top - 3, Math.max(w, 2), 2);
     }
   }
   ctx.globalAlpha = 1;

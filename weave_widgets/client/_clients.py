@@ -1,5 +1,6 @@
 """``WeaveClient`` (sync) and ``AsyncWeaveClient``: fetch conversation spans as DataFrames,
-list conversations, and write calls and feedback through the Weave trace server HTTP API.
+list conversations, and write calls, OTLP spans and feedback through the Weave trace server
+HTTP API.
 
 Both clients share the request builders and readers (``_endpoints``), the configuration
 (``_config``) and the retry and decoding logic (``_transport``); they differ only in how they
@@ -17,6 +18,10 @@ from typing import Any, Self, TypeVar
 
 import httpx
 import pandas as pd
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+    ExportTraceServiceRequest,
+    ExportTraceServiceResponse,
+)
 
 from weave_widgets.client import _endpoints as api
 from weave_widgets.client._config import (
@@ -143,7 +148,9 @@ class WeaveClient(_ClientBase):
         self.close()
 
     def _run(self, call: api.Call[T]) -> T:
-        reply = send(self._http, self._policy, call.path, call.payload, self._secret.value)
+        reply = send(
+            self._http, self._policy, call.path, call.payload, self._secret.value, call.headers
+        )
         return call.read(reply, self.url + call.path, self._secret.value)
 
     def _attempt(self, call: api.Call[T]) -> T | WeaveWidgetsError:
@@ -205,6 +212,14 @@ class WeaveClient(_ClientBase):
         """Send many starts and ends in one request, in order."""
         return self._run(api.upsert_batch_call(items))
 
+    def otel_export(self, request: ExportTraceServiceRequest | bytes) -> ExportTraceServiceResponse:
+        """Send OpenTelemetry spans (an OTLP ``ExportTraceServiceRequest``, or its serialized
+        bytes) to ``/agents/otel/v1/traces`` as protobuf, with this client's project in the
+        ``project_id`` header, as the weave SDK's Conversation SDK and agent integrations do.
+        Retried like every request; returns the server's answer (spans it rejected, if any, are
+        in ``partial_success`` and logged)."""
+        return self._run(api.otel_export_call(self.project, request))
+
     def feedback_create(self, req: FeedbackCreateReq | Mapping[str, Any]) -> FeedbackCreateRes:
         """Create one feedback row."""
         return self._run(api.feedback_create_call(req))
@@ -249,7 +264,9 @@ class AsyncWeaveClient(_ClientBase):
         await self.close()
 
     async def _run(self, call: api.Call[T]) -> T:
-        reply = await asend(self._http, self._policy, call.path, call.payload, self._secret.value)
+        reply = await asend(
+            self._http, self._policy, call.path, call.payload, self._secret.value, call.headers
+        )
         return call.read(reply, self.url + call.path, self._secret.value)
 
     async def conversation_spans(
@@ -305,6 +322,12 @@ class AsyncWeaveClient(_ClientBase):
     ) -> CallCreateBatchRes:
         """As ``WeaveClient.call_upsert_batch``."""
         return await self._run(api.upsert_batch_call(items))
+
+    async def otel_export(
+        self, request: ExportTraceServiceRequest | bytes
+    ) -> ExportTraceServiceResponse:
+        """As ``WeaveClient.otel_export``."""
+        return await self._run(api.otel_export_call(self.project, request))
 
     async def feedback_create(
         self, req: FeedbackCreateReq | Mapping[str, Any]

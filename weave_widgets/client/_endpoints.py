@@ -1,12 +1,14 @@
 """What each endpoint sends and how its answer is read: pure functions shared by both clients.
 
 Each public function validates its arguments (errors name the field before any request is
-sent) and returns a ``Call``: the path, the JSON payload, and how to read the reply.
+sent) and returns a ``Call``: the path, the payload (JSON, or a ``RawBody`` such as an OTLP
+protobuf export), any headers of its own, and how to read the reply.
 """
 
 from __future__ import annotations
 
 import datetime
+import logging
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -16,10 +18,16 @@ import numpy as np
 import orjson
 import pandas as pd
 import pydantic
+from google.protobuf import json_format
+from google.protobuf.message import DecodeError
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+    ExportTraceServiceRequest,
+    ExportTraceServiceResponse,
+)
 from pydantic import BaseModel
 
 from weave_widgets import refs
-from weave_widgets.client._transport import Reply, decode_error
+from weave_widgets.client._transport import HEAD_BYTES, RawBody, Reply, decode_error, scrub_bytes
 from weave_widgets.data import _columnar as columnar
 from weave_widgets.data._columnar import ResponseColumns, paused_gc
 from weave_widgets.data._frames import STRING, ConversationData, conversation_data
@@ -27,6 +35,7 @@ from weave_widgets.errors import (
     BatchFetchError,
     FailedBatch,
     InvalidArgumentError,
+    ResponseDecodeError,
     ResponseValidationError,
     WeaveWidgetsError,
 )
@@ -57,6 +66,8 @@ from weave_widgets.models import (
     StartedCallSchemaForInsert,
 )
 
+logger = logging.getLogger("weave_widgets")
+
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
 
@@ -76,11 +87,13 @@ LISTING_COLUMNS: dict[str, Any] = {
 
 @dataclass(frozen=True)
 class Call(Generic[T]):
-    """One POST: where, what, and how to read a successful reply (given the reply and URL)."""
+    """One POST: where, what, and how to read a successful reply (given the reply and URL);
+    ``headers`` go with the request besides the client's own (URL, auth, JSON by default)."""
 
     path: str
     payload: Any
     read: Callable[[Reply, str, str | None], T]
+    headers: Mapping[str, str] | None = None
 
 
 # --- reading replies -------------------------------------------------------------------------
@@ -493,3 +506,65 @@ def agent_feedback(
         fields["call_ref"] = call_ref or f"{base}/call/{uuid.uuid4()}"
         fields["trigger_ref"] = trigger_ref or f"{base}/object/weave-widgets-manual-trigger:latest"
     return _validated(FeedbackCreateReq, fields, "feedback")
+
+
+# --- OpenTelemetry ---------------------------------------------------------------------------
+
+OTLP_TRACES_PATH = "/agents/otel/v1/traces"
+"""Where the weave SDK's Conversation SDK and agent integrations export their spans."""
+OTLP_PROJECT_HEADER = "project_id"
+PROTOBUF = "application/x-protobuf"
+
+
+def otel_export_call(
+    project_id: str, request: ExportTraceServiceRequest | bytes
+) -> Call[ExportTraceServiceResponse]:
+    """``/agents/otel/v1/traces``: an OTLP ``ExportTraceServiceRequest`` (or its serialized
+    bytes, checked to decode as one) as protobuf, with the ``project_id`` header naming the
+    project, as the weave SDK exports."""
+    if isinstance(request, ExportTraceServiceRequest):
+        body = request.SerializeToString()
+    elif isinstance(request, bytes | bytearray | memoryview):
+        body = bytes(request)
+        try:
+            ExportTraceServiceRequest.FromString(body)
+        except DecodeError as exc:
+            raise InvalidArgumentError(
+                f"request bytes are not a serialized ExportTraceServiceRequest: {exc}"
+            ) from None
+    else:
+        raise InvalidArgumentError(
+            "request must be an opentelemetry.proto ExportTraceServiceRequest or its serialized "
+            f"bytes, got {type(request).__name__}"
+        )
+    headers = {OTLP_PROJECT_HEADER: project_id, "Accept": f"{PROTOBUF}, application/json"}
+    return Call(OTLP_TRACES_PATH, RawBody(body, PROTOBUF), read_otlp_response, headers)
+
+
+def read_otlp_response(reply: Reply, url: str, secret: str | None) -> ExportTraceServiceResponse:
+    """An OTLP export answer: protobuf (an empty body is an empty answer) or OTLP JSON.
+    Spans the server says it rejected (``partial_success``) are logged, not raised: the OTLP
+    spec says such a request must not be retried."""
+    content_type = reply.headers.get("content-type", "")
+    media = content_type.split(";", 1)[0].strip().lower()
+    answer = ExportTraceServiceResponse()
+    try:
+        if media == "application/json":
+            json_format.Parse(reply.body or b"{}", answer, ignore_unknown_fields=True)
+        elif media in (PROTOBUF, "application/protobuf"):
+            answer.ParseFromString(reply.body)
+        elif reply.body:
+            raise DecodeError(f"unexpected content type {content_type!r}")
+    except (DecodeError, json_format.ParseError):
+        head = scrub_bytes(reply.body[:HEAD_BYTES], secret)
+        problem = "a body that is not an OTLP ExportTraceServiceResponse"
+        raise ResponseDecodeError(url, reply.status, content_type, head, problem) from None
+    rejected = answer.partial_success.rejected_spans
+    if rejected or answer.partial_success.error_message:
+        logger.warning(
+            "%s: the server rejected %d span(s): %s",
+            url,
+            rejected,
+            answer.partial_success.error_message or "(no message)",
+        )
+    return answer

@@ -12,7 +12,7 @@ import email.utils
 import logging
 import random
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -236,6 +236,23 @@ def encode_json(payload: Any) -> bytes:
     return orjson.dumps(payload)
 
 
+@dataclass(frozen=True)
+class RawBody:
+    """A request body sent as it is, not as JSON (an OTLP protobuf export, say)."""
+
+    content: bytes
+    content_type: str
+
+
+def _request(payload: Any, headers: Mapping[str, str] | None) -> tuple[bytes, dict[str, str]]:
+    """The body bytes and the per-request headers (beyond the client's) of ``payload``."""
+    extra = dict(headers or {})
+    if isinstance(payload, RawBody):
+        extra.setdefault("Content-Type", payload.content_type)
+        return payload.content, extra
+    return encode_json(payload), extra
+
+
 def _deadline_check(deadline: float) -> None:
     if time.monotonic() > deadline:
         raise httpx.ReadTimeout("the response took longer than the timeout to arrive")
@@ -269,16 +286,22 @@ def _total(client: httpx.Client | httpx.AsyncClient) -> float:
 
 
 def send(
-    client: httpx.Client, policy: RetryPolicy, path: str, payload: Any, secret: str | None
+    client: httpx.Client,
+    policy: RetryPolicy,
+    path: str,
+    payload: Any,
+    secret: str | None,
+    headers: Mapping[str, str] | None = None,
 ) -> Reply:
-    """POST ``payload`` as JSON to ``path`` with retries; the final successful ``Reply``."""
-    content = encode_json(payload)
+    """POST ``payload`` to ``path`` with retries; the final successful ``Reply``. The body is
+    ``payload`` as JSON, or a ``RawBody`` as it is; ``headers`` are added to the client's."""
+    content, extra = _request(payload, headers)
     exchange = Exchange(policy, "POST", f"{client.base_url}".rstrip("/") + path, secret)
     while True:
         outcome: Reply | httpx.TransportError
         deadline = time.monotonic() + _total(client)
         try:
-            with client.stream("POST", path, content=content) as response:
+            with client.stream("POST", path, content=content, headers=extra) as response:
                 body, broken = _collect(response.iter_bytes(), deadline)
                 outcome = Reply(response.status_code, response.headers, body, broken)
         except httpx.TransportError as exc:
@@ -290,16 +313,21 @@ def send(
 
 
 async def asend(
-    client: httpx.AsyncClient, policy: RetryPolicy, path: str, payload: Any, secret: str | None
+    client: httpx.AsyncClient,
+    policy: RetryPolicy,
+    path: str,
+    payload: Any,
+    secret: str | None,
+    headers: Mapping[str, str] | None = None,
 ) -> Reply:
     """Async twin of ``send``: same policy and outcomes, only the I/O differs."""
-    content = encode_json(payload)
+    content, extra = _request(payload, headers)
     exchange = Exchange(policy, "POST", f"{client.base_url}".rstrip("/") + path, secret)
     while True:
         outcome: Reply | httpx.TransportError
         deadline = time.monotonic() + _total(client)
         try:
-            async with client.stream("POST", path, content=content) as response:
+            async with client.stream("POST", path, content=content, headers=extra) as response:
                 body, broken = await _acollect(response.aiter_bytes(), deadline)
                 outcome = Reply(response.status_code, response.headers, body, broken)
         except httpx.TransportError as exc:

@@ -1,9 +1,10 @@
 """``weave-widgets demo``: the local trace server with demo data, explored in JupyterLab.
 
-The command starts the embedded server, writes demo conversations when the project is empty,
-then opens JupyterLab on a copy of ``quickstart.ipynb`` (the kernel finds the server through
-``WF_TRACE_SERVER_URL`` and the project through ``WEAVE_WIDGETS_PROJECT``) and blocks until
-Ctrl-C. ``--headless OUTDIR`` instead writes the standalone widget page and PNG/SVG charts.
+The command starts the embedded server, writes demo conversations when the project is empty
+(as the weave SDK does: OTel GenAI spans exported to ``/agents/otel/v1/traces``, then agent
+feedback), then opens JupyterLab on a copy of ``quickstart.ipynb`` (the kernel finds the server
+through ``WF_TRACE_SERVER_URL`` and the project through ``WEAVE_WIDGETS_PROJECT``) and blocks
+until Ctrl-C. ``--headless OUTDIR`` instead writes the standalone widget page and PNG/SVG charts.
 """
 
 from __future__ import annotations
@@ -108,8 +109,8 @@ def demo_conversations(client: WeaveClient, n: int, seed: int) -> list[str]:
     """Ids of up to ``n`` conversations of the project, writing demo data first if it's empty."""
     listing = client.list_conversations(limit=n)
     if listing.empty:
-        print(f"Writing {n} demo conversations (seed {seed}) ...", flush=True)
-        return write_demo(client, n, seed=seed)
+        print(f"Writing {n} demo conversations (seed {seed}) as OTel GenAI spans ...", flush=True)
+        return write_demo(client, n, seed=seed, via="otel")
     return list(listing["conversation_id"])
 
 

@@ -23,6 +23,12 @@ server's behaviour is unknown, or this server deliberately differs, it does the 
   the stored one.
 - ``/agents/spans/query`` only supports ``group_by=[{"source":"column","key":"conversation_id"}]``;
   spans without a conversation form the group ``""``, as on the hosted server.
+- What the weave SDK publishes and reads back (objects, files, tables, refs, the call and
+  feedback readers) follows :mod:`weave_widgets.server.object_store`,
+  :mod:`weave_widgets.server.call_reader` and :mod:`weave_widgets.server.feedback_reader`:
+  object digests hash refs as sent (the hosted server hashes its internal refs), so a
+  client-side digest of a value holding refs is answered 409 and the SDK re-sends without it;
+  nothing is ever deleted; the query language is evaluated in Python after SQL narrowing.
 """
 
 from weave_widgets.server.app import create_app

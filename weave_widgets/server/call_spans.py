@@ -3,7 +3,9 @@
 A call with ``thread_id`` is a span of conversation ``thread_id`` (falling back to the
 ``gen_ai.conversation.id`` attribute); its ``trace_id`` is the turn and its ``id`` the span id.
 ``operation_name`` is ``attributes["gen_ai.operation.name"]``, else the same key in
-``otel_dump`` (top level or under ``otel_dump["attributes"]``), else ``op_name``. Keys are
+``otel_dump`` (top level or under ``otel_dump["attributes"]``), else the name of the op (the
+weave SDK sends ``weave:///entity/project/op/<name>:<digest>``; the name is what a reader
+recognises), else ``op_name`` as sent. Keys are
 looked up flat (``"gen_ai.operation.name"``) and nested (``{"gen_ai": {"operation": ...}}``).
 Status is UNSET until the call ends, then ERROR when the end carries an exception, else OK.
 """
@@ -44,6 +46,15 @@ def _attribute(start: StartedCallSchemaForInsert, key: str) -> Any:
     return value
 
 
+def op_display_name(op_name: str) -> str:
+    """``<name>`` of an op ref ``weave:///entity/project/op/<name>:<digest>``, else ``op_name``."""
+    if op_name.startswith("weave:///"):
+        parts = op_name.removeprefix("weave:///").split("/")
+        if len(parts) == 4 and parts[2] == "op" and parts[3]:
+            return parts[3].rsplit(":", 1)[0] or op_name
+    return op_name
+
+
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
@@ -59,7 +70,8 @@ def start_row(start: StartedCallSchemaForInsert) -> SpanRow:
         trace_id=trace_id,
         parent_id=start.parent_id,
         conversation_id=conversation,
-        operation_name=_text(_attribute(start, "gen_ai.operation.name")) or start.op_name,
+        operation_name=_text(_attribute(start, "gen_ai.operation.name"))
+        or op_display_name(start.op_name),
         op_name=start.op_name,
         agent_name=_text(_attribute(start, "gen_ai.agent.name")),
         started_at=to_micros(start.started_at),

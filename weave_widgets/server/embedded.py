@@ -3,11 +3,14 @@
 ``serve()`` starts uvicorn in a background thread on real loopback HTTP and returns the base
 URL; ``stop()`` shuts one or all down cleanly; ``default_url()`` lazily starts one server per
 process on the default database (``WEAVE_WIDGETS_DB``, else ``~/.cache/weave-widgets/local.db``).
+``weave_sdk_env()`` is what points the weave SDK and OpenTelemetry exporters at a server, and
+``point_weave_sdk()`` applies it to this process.
 """
 
 from __future__ import annotations
 
 import atexit
+import base64
 import os
 import socket
 import threading
@@ -21,6 +24,9 @@ from weave_widgets.server.app import create_app
 
 DB_ENV = "WEAVE_WIDGETS_DB"
 STARTUP_TIMEOUT = 15.0
+PLACEHOLDER_API_KEY = "weave-widgets-local-server".ljust(40, "0")
+"""Sent as ``WANDB_API_KEY`` to a server without a key: the weave SDK insists on a key of at
+least 40 characters, and a keyless local server accepts any."""
 
 
 @dataclass
@@ -111,3 +117,38 @@ def default_url() -> str:
 
 
 atexit.register(stop)
+
+
+def weave_sdk_env(url: str, project: str, *, api_key: str | None = None) -> dict[str, str]:
+    """The environment that points an unmodified weave SDK, and plain OpenTelemetry OTLP/HTTP
+    exporters, at the server at ``url``, writing to ``project`` (``entity/project``).
+
+    ``api_key`` is the server's key when it has one (the SDK sends it as Basic ``api:<key>``,
+    and so do the OTel exporters, through their headers variable, URL-encoded as it requires);
+    without one, a placeholder, since the SDK will not start without some key.
+    """
+    headers = f"project_id={project}"
+    if api_key:
+        basic = base64.b64encode(f"api:{api_key}".encode()).decode("ascii")
+        headers += f",Authorization=Basic%20{basic}"
+    return {
+        "WF_TRACE_SERVER_URL": url,
+        "WANDB_BASE_URL": url,
+        "WANDB_API_KEY": api_key or PLACEHOLDER_API_KEY,
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": f"{url}/agents/otel/v1/traces",
+        "OTEL_EXPORTER_OTLP_TRACES_HEADERS": headers,
+    }
+
+
+def point_weave_sdk(
+    project: str = "local/agents", *, url: str | None = None, api_key: str | None = None
+) -> str:
+    """Point the weave SDK in this process at a local server (``url``, else this process's
+    default server, started if needed) before ``weave.init(project)``; returns the URL.
+
+    Sets the variables of :func:`weave_sdk_env` in ``os.environ``, replacing any that point
+    elsewhere, so that ``weave.init``, ``@weave.op`` calls and the Conversation SDK all land here.
+    """
+    target = url or default_url()
+    os.environ.update(weave_sdk_env(target, project, api_key=api_key))
+    return target

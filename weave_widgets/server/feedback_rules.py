@@ -44,6 +44,17 @@ _MONITOR_REFS = {
 }
 
 
+def _given(value: Any) -> bool:
+    """Whether a field was really set: the weave SDK sends every scorer and span field on every
+    feedback row, empty (``[]``, ``{}``, ``""``) when unused, and the hosted server takes an
+    empty field as an absent one."""
+    return value is not None and value != "" and value != [] and value != {}
+
+
+def _text_field(value: str | None) -> str | None:
+    return value if _given(value) else None
+
+
 class InvalidFeedback(ValueError):
     """A feedback request the server refuses (HTTP 400); the message names the field."""
 
@@ -86,7 +97,7 @@ def _validate_types(req: FeedbackCreateReq) -> None:
         )
     for field, kinds in _MONITOR_REFS.items():
         value = getattr(req, field)
-        if value is None:
+        if not _given(value):
             if ftype == AGENT_MONITOR_FEEDBACK:
                 raise InvalidFeedback(f"{AGENT_MONITOR_FEEDBACK} feedback requires {field}")
             continue
@@ -101,7 +112,7 @@ def _validate_types(req: FeedbackCreateReq) -> None:
             )
     if ftype not in AGENT_SPAN_FEEDBACK_TYPES and not _is_runnable(ftype):
         for field in _SCORER_FIELDS:
-            if getattr(req, field) is not None:
+            if _given(getattr(req, field)):
                 raise InvalidFeedback(
                     f"{field} is only allowed on {AGENT_MONITOR_FEEDBACK}, {AGENT_USER_FEEDBACK} "
                     "or wandb.runnable.* feedback"
@@ -131,7 +142,7 @@ def _agent_ref(req: FeedbackCreateReq) -> AgentRef | None:
 
 
 def _anchor(req: FeedbackCreateReq, ref: AgentRef | None) -> Anchor:
-    conv, trace = req.span_conversation_id, req.span_trace_id
+    conv, trace = _text_field(req.span_conversation_id), _text_field(req.span_trace_id)
     if ref is None:
         if trace is not None:
             return Anchor("turn", conv, trace)

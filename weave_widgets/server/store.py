@@ -1,5 +1,8 @@
 """SQLite storage for spans and feedback: the rows the server keeps and the queries it answers.
 
+The tables of objects, files and tables (what the weave SDK publishes) live in the same file;
+their queries are in :mod:`weave_widgets.server.object_store`.
+
 One connection per thread; writes are serialised by a lock and each request is one
 transaction, so concurrent writers lose nothing and a restart on the same file keeps every
 committed row. Times are integer microseconds since the epoch (UTC) so they sort correctly;
@@ -13,7 +16,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any, NamedTuple
 
 import orjson
@@ -127,6 +130,46 @@ CREATE TABLE IF NOT EXISTS feedback (
 );
 CREATE INDEX IF NOT EXISTS feedback_by_conversation
     ON feedback (project_id, conversation_id, created_at) WHERE marker IS NOT NULL;
+CREATE INDEX IF NOT EXISTS feedback_by_ref ON feedback (project_id, weave_ref);
+CREATE INDEX IF NOT EXISTS spans_by_parent ON spans (project_id, parent_id);
+CREATE TABLE IF NOT EXISTS objects (
+    project_id TEXT NOT NULL,
+    object_id TEXT NOT NULL,
+    version_index INTEGER NOT NULL,
+    digest TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    base_object_class TEXT,
+    leaf_object_class TEXT,
+    created_at INTEGER NOT NULL,
+    val BLOB NOT NULL,
+    PRIMARY KEY (project_id, object_id, version_index)
+);
+CREATE UNIQUE INDEX IF NOT EXISTS objects_by_digest ON objects (project_id, object_id, digest);
+CREATE TABLE IF NOT EXISTS files (
+    project_id TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    content BLOB NOT NULL,
+    PRIMARY KEY (project_id, digest)
+);
+CREATE TABLE IF NOT EXISTS table_rows (
+    project_id TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    val BLOB NOT NULL,
+    PRIMARY KEY (project_id, digest)
+);
+CREATE TABLE IF NOT EXISTS tables (
+    project_id TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    row_count INTEGER NOT NULL,
+    PRIMARY KEY (project_id, digest)
+);
+CREATE TABLE IF NOT EXISTS table_members (
+    project_id TEXT NOT NULL,
+    table_digest TEXT NOT NULL,
+    row_index INTEGER NOT NULL,
+    row_digest TEXT NOT NULL,
+    PRIMARY KEY (project_id, table_digest, row_index)
+);
 """
 
 _SPAN_VALUES = "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -263,6 +306,15 @@ class Store:
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
+
+    def connection(self) -> sqlite3.Connection:
+        """This thread's connection, for the reads of the storage modules beside this one."""
+        return self._conn()
+
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        """One write transaction (``BEGIN IMMEDIATE`` under the write lock, all or nothing),
+        for the storage modules beside this one."""
+        return self._write()
 
     def close(self) -> None:
         """Close every connection this store opened."""

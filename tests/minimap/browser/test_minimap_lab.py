@@ -120,10 +120,12 @@ def test_demo_data_round_trip_in_jupyterlab(
     assert root.get_attribute("data-theme") == "light"
     assert len(plan["ids"]) == N_CONVERSATIONS
 
-    # Exact colours: an OK span's category fill, an ERROR span's fill, a rating badge.
+    # Exact colours: a successful (UNSET, as OTel data has it) span's category fill, an ERROR
+    # span's fill, a rating badge.
     probe = plan["probe"]
     spans = {s["index"]: s for s in plan["spans"]}
-    ok_index, ok = widest(output, probe, [i for i, s in spans.items() if s["status"] == "OK"])
+    assert {s["status"] for s in spans.values()} == {"UNSET", "ERROR"}
+    ok_index, ok = widest(output, probe, [i for i, s in spans.items() if s["status"] == "UNSET"])
     assert pixel(output, ok["x"] + ok["w"] / 2, ok["y"] + ok["h"] / 2) == hex_rgb(
         CATEGORY_COLORS[spans[ok_index]["category"]]
     )

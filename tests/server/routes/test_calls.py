@@ -55,7 +55,12 @@ def test_duration_is_whole_milliseconds(api: Api) -> None:
             {"attributes": {}, "otel_dump": {"attributes": {"gen_ai.operation.name": "chat"}}},
             "chat",
         ),
-        ({"attributes": {}}, "weave:///{project}/op/custom:v0"),
+        ({"attributes": {}}, "custom"),  # the op's name, from its ref
+        ({"attributes": {}, "op_name": "plain-name"}, "plain-name"),
+        (
+            {"attributes": {}, "op_name": "weave:///e/p/object/thing:v0"},
+            "weave:///e/p/object/thing:v0",
+        ),
     ],
 )
 def test_operation_name_sources(api: Api, extra: dict[str, object], expected: str) -> None:

@@ -1,10 +1,18 @@
 """The one list of the local trace server's endpoints: one router per group, composed here.
 
 - :mod:`.health`: ``GET /health`` (the only endpoint open without the API key)
-- :mod:`.calls`: ``POST /call/start``, ``/call/end``, ``/call/upsert_batch``
+- :mod:`.wandb`: ``GET /server_info``, ``POST /graphql`` (what ``weave.init`` asks)
+- :mod:`.calls`: ``POST /call/start``, ``/call/end``, ``/call/upsert_batch``, and the weave
+  SDK's ``/v2/{entity}/{project}/calls/complete``, ``/v2/{entity}/{project}/call/start``,
+  ``/v2/{entity}/{project}/call/end``
+- :mod:`.calls_query`: ``POST /calls/stream_query``, ``/calls/query_stats`` (the SDK's readers)
 - :mod:`.feedback`: ``POST /feedback/create``, ``/feedback/batch/create``
+- :mod:`.feedback_query`: ``POST /feedback/query``
+- :mod:`.objects`: ``POST /obj/create``, ``/obj/read``, ``/file/create``, ``/file/content``,
+  ``/table/create``, ``/table/create_from_digests``, ``/table/update``, ``/table/query``,
+  ``/table/query_stats``, ``/refs/read_batch``
 - :mod:`.agents`: ``POST /agents/conversations/spans``, ``/agents/spans/query``
-- :mod:`.otel`: ``POST /otel/v1/traces``
+- :mod:`.otel`: ``POST /agents/otel/v1/traces``, ``/otel/v1/traces``, ``/v1/traces``
 
 Each router takes the store as a :data:`~weave_widgets.server.deps.StoreDep` dependency;
 ``create_app`` includes :data:`api_router`, and adds no endpoint but FastAPI's OpenAPI pages.
@@ -16,14 +24,28 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from weave_widgets.server.routes import agents, calls, feedback, health, otel
+from weave_widgets.server.routes import (
+    agents,
+    calls,
+    calls_query,
+    feedback,
+    feedback_query,
+    health,
+    objects,
+    otel,
+    wandb,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     health.router,
     calls.router,
+    calls_query.router,
     feedback.router,
+    feedback_query.router,
+    objects.router,
     agents.router,
     otel.router,
+    wandb.router,
 )
 """The routers in the order their endpoints appear in ``/openapi.json``."""
 

@@ -1,9 +1,12 @@
-"""OpenTelemetry route: ``POST /otel/v1/traces`` stores an OTLP export's spans.
+"""OpenTelemetry routes: an OTLP/HTTP export's spans, stored as agent spans.
 
-The target project comes from a ``project_id: entity/project`` header, as Weave's OTel
-endpoint expects. The body may be gzip or deflate compressed (its decompressed size is held
-to the same limit as any body); decoding and storing run in the thread pool, off the event
-loop. A re-sent span (same project and span id) replaces the stored one.
+``POST /agents/otel/v1/traces`` is where the weave SDK's Conversation SDK and agent
+integrations export; ``POST /otel/v1/traces`` is Weave's general OTel endpoint; ``POST
+/v1/traces`` is where a plain OTel exporter posts when ``OTEL_EXPORTER_OTLP_ENDPOINT`` is the
+server's base URL. All three take the target project from a ``project_id: entity/project``
+header, as Weave's OTel endpoints expect. The body may be gzip or deflate compressed (its
+decompressed size is held to the same limit as any body); decoding and storing run in the
+thread pool, off the event loop. A re-sent span (same project and span id) replaces the stored one.
 """
 
 from __future__ import annotations
@@ -41,11 +44,16 @@ def _decompress(body: bytes, encoding: str | None) -> bytes:
     return out
 
 
+@router.post("/agents/otel/v1/traces")
 @router.post("/otel/v1/traces")
+@router.post("/v1/traces")
 async def export_trace(request: Request, store: StoreDep) -> Response:
     project_id = request.headers.get(PROJECT_HEADER)
     if not project_id:
-        raise BadRequest(f"send the target project in a '{PROJECT_HEADER}: entity/project' header")
+        raise BadRequest(
+            f"send the target project in a '{PROJECT_HEADER}: entity/project' header (with an "
+            f"OTel exporter: OTEL_EXPORTER_OTLP_HEADERS={PROJECT_HEADER}=entity/project)"
+        )
     body = _decompress(await request.body(), request.headers.get("content-encoding"))
     content_type = request.headers.get("content-type", "")
     rows = await run_in_threadpool(otlp_spans.decode, body, content_type, project_id)

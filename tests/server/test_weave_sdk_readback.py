@@ -1,0 +1,172 @@
+"""The embedded server as a drop-in Weave backend, read side: the real weave SDK (configured by
+environment variables alone, in a subprocess) publishes objects, a dataset and ops, traces
+calls with feedback, and gets every one of them back through its own readers
+(``weave.ref(...).get()``, ``client.get_calls()``, ``get_call()``, ``children()``,
+``call.feedback``)."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+pytest.importorskip("weave")
+
+SESSION = Path(__file__).with_name("weave_sdk_readback_session.py")
+ROWS = [{"q": "What is Weave?", "a": 1}, {"q": "Why?", "a": 2}, {"q": "How?", "a": 3}]
+
+
+def closed_port() -> int:
+    """A loopback port nobody listens on: the SDK's PyPI version check goes there (as its
+    HTTPS proxy) and is refused at once, so nothing leaves the machine."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def environment(url: str, project: str, home: Path) -> dict[str, str]:
+    """This process's environment without W&B, weave, OTel or proxy settings, plus the server
+    URLs, a fake key and isolation from the outside world."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("WANDB_", "WF_", "WEAVE_", "OTEL_"))
+        and k.lower() not in ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+    }
+    proxy = f"http://127.0.0.1:{closed_port()}"
+    env.update(
+        {
+            "WF_TRACE_SERVER_URL": url,
+            "WANDB_BASE_URL": url,
+            "WANDB_API_KEY": "x" * 40,
+            "WANDB_ERROR_REPORTING": "false",  # the SDK's Sentry client stays off
+            "WEAVE_PRINT_CALL_LINK": "false",
+            "WEAVE_USE_SERVER_CACHE": "false",  # every read goes to the server
+            "WANDB_CONFIG_DIR": str(home / "wandb"),
+            "HOME": str(home),
+            "HTTP_PROXY": proxy,
+            "HTTPS_PROXY": proxy,
+            "NO_PROXY": "127.0.0.1,localhost",
+            "SESSION_PROJECT": project,
+            "SESSION_THREAD": f"thread-{uuid.uuid4().hex[:8]}",
+        }
+    )
+    return env
+
+
+@pytest.fixture(scope="module")
+def session(local_server: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Run the SDK session once; what it published, traced and read back."""
+    project = f"sdk-entity/readback-{uuid.uuid4().hex[:8]}"
+    env = environment(local_server, project, tmp_path_factory.mktemp("sdk-home"))
+    done = subprocess.run(
+        [sys.executable, str(SESSION)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    record: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    record.update(project=project, thread=env["SESSION_THREAD"], stderr=done.stderr)
+    return record
+
+
+def test_no_request_failed(session: dict[str, Any]) -> None:
+    for sign in ("404", "409", "Not Found", "Task failed", "Error sending", "dropped"):
+        assert sign not in session["stderr"], session["stderr"][-3000:]
+
+
+def test_objects_come_back_by_digest_latest_and_version(session: dict[str, Any]) -> None:
+    published, read = session["published"], session["read"]
+    first, second, again = published["config_digests"]
+    assert first != second
+    assert again == first  # the same value publishes to the same version
+    assert read["config_v0"] == {"temperature": 0.2, "tags": ["a"]}
+    assert read["config_latest"] == {"temperature": 0.7, "tags": ["a", "b"]}
+    assert read["config_by_digest"] == read["config_latest"]
+
+
+def test_dataset_rows_and_row_refs(session: dict[str, Any]) -> None:
+    read = session["read"]
+    assert read["dataset_name"] == "qa"
+    assert read["dataset_rows"] == ROWS
+    assert read["dataset_len"] == 3
+    assert "/attr/rows/id/" in read["row_ref"]
+    assert read["row_ref_get"] == ROWS[1]
+
+
+def test_op_comes_back_runnable(session: dict[str, Any]) -> None:
+    read = session["read"]
+    assert read["op_loaded_result"] == {
+        "answer": "1 docs about 'How?'",  # one token, one doc
+        "docs": [{"doc": "doc-how", "score": 1.0}],
+    }
+    assert read["op_ref_digest_matches"]
+
+
+def test_calls_come_back_as_traced(session: dict[str, Any]) -> None:
+    read, traced, project = session["read"], session["traced"], session["project"]
+    ok, failed = read["get_call"], read["failed"]
+    assert ok["id"] == traced["ok"]
+    assert ok["op_name"].startswith(f"weave:///{project}/op/answer:")
+    assert ok["inputs"] == {"question": "What is Weave?"}
+    assert ok["output"]["answer"] == "2 docs about 'What is Weave?'"
+    assert (ok["thread_id"], ok["turn_id"], ok["parent_id"]) == (session["thread"], ok["id"], None)
+    assert (ok["exception"], ok["status"]) == (None, "success")
+    assert "upstream timed out" in failed["exception"]
+    assert failed["status"] == "error"
+    assert failed["ended_at"] is not None
+
+    children = read["children"]
+    assert [c["op_name"].split("/op/")[1].split(":")[0] for c in children] == [
+        "tokenize",
+        "retrieve",
+    ]
+    assert {c["parent_id"] for c in children} == {ok["id"]}
+    assert {c["trace_id"] for c in children} == {traced["trace_id"]}
+    assert children[0]["output"] == ["what", "is", "weave"]
+    assert read["grandchildren"] == [0, 0]
+
+    assert read["roots_len"] == 2
+    assert [c["id"] for c in read["roots"]] == [traced["ok"], traced["failed"]]
+    assert len(read["thread_calls"]) == 5  # answer, tokenize, retrieve, flaky, tokenize
+    assert read["thread_calls"][0] == traced["ok"]
+    assert read["all_len"] == 5
+    assert read["tokenize_calls"] == 2
+    assert read["newest_two"] == read["thread_calls"][:-3:-1]
+
+
+def test_feedback_comes_back(session: dict[str, Any]) -> None:
+    read = session["read"]
+    assert read["feedback"] == [
+        ["wandb.reaction.1", {"emoji": "👍"}],
+        ["wandb.note.1", {"note": "looks right"}],
+        ["correctness", {"value": True, "score": 0.9}],
+    ]
+    assert read["get_feedback"] == 3
+
+
+def test_the_server_holds_what_the_sdk_read(local_server: str, session: dict[str, Any]) -> None:
+    """The reads were answered by this server (not a client cache): ask it directly."""
+    project = session["project"]
+    with httpx.Client(base_url=local_server) as http:
+        latest = http.post(
+            "/obj/read", json={"project_id": project, "object_id": "config", "digest": "latest"}
+        ).json()["obj"]
+        assert latest["version_index"] == 1
+        assert latest["digest"] == session["published"]["config_digests"][1]
+        lines = http.post(
+            "/calls/stream_query",
+            json={"project_id": project, "filter": {"call_ids": [session["traced"]["ok"]]}},
+        ).text.splitlines()
+        assert [json.loads(line)["id"] for line in lines] == [session["traced"]["ok"]]
