@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
 # Statuses are defined once, with the rest of what the widget front end shares.
 from weave_widgets.palette import STATUS_CODES as STATUS_CODES
@@ -63,8 +63,24 @@ def check_utc_range(value: datetime.datetime) -> datetime.datetime:
 UtcTime = Annotated[datetime.datetime, AfterValidator(check_utc_range)]
 """A datetime whose UTC value lies in years 1-9999: the type of every stored time."""
 
-Int64 = Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX)]
-"""An integer SQLite can hold (JSON allows up to 2**64 - 1, a signed 64-bit column does not)."""
+EXACT_FLOAT = 2**53
+"""Beyond this magnitude a float no longer holds every integer exactly."""
+
+
+def no_inexact_float(value: Any) -> Any:
+    """``value`` unless it is a float too large to be an exact integer. JSON parsers turn an
+    integer literal beyond 64 bits into such a float (``-9223372036854775809`` becomes
+    ``-2**63``), which would then pass a range check as a number that was never sent."""
+    if isinstance(value, float) and abs(value) > EXACT_FLOAT:
+        raise ValueError(
+            f"{value!r} is not an exact integer; send an integer from {INT64_MIN} to {INT64_MAX}"
+        )
+    return value
+
+
+Int64 = Annotated[int, BeforeValidator(no_inexact_float), Field(ge=INT64_MIN, le=INT64_MAX)]
+"""An integer SQLite can hold (JSON allows up to 2**64 - 1, a signed 64-bit column does not),
+sent as an integer (see :func:`no_inexact_float`)."""
 
 
 class _Model(BaseModel):
@@ -313,7 +329,7 @@ class AgentSpansQueryReq(_Model):
     group_by: list[AgentGroupByRef] = Field(default_factory=list)
     sort_by: list[AgentSortBy] = Field(default_factory=list)
     limit: int = Field(default=100, ge=0, le=10_000)
-    offset: int = Field(default=0, ge=0, le=INT64_MAX)
+    offset: Annotated[Int64, Field(ge=0)] = 0
     started_after: datetime.datetime | None = None
     started_before: datetime.datetime | None = None
 

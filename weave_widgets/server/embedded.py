@@ -73,6 +73,13 @@ def serve(
         warnings.warn(problem, stacklevel=2)
     path = Path(db_path) if db_path is not None else default_db_path()
     path.parent.mkdir(parents=True, exist_ok=True)
+    app = create_app(path, api_key=api_key, host=host, allowed_hosts=allowed_hosts)
+    return serve_app(app, host=host, port=port)
+
+
+def serve_app(app: FastAPI, *, host: str = "127.0.0.1", port: int = 0) -> str:
+    """Serve ``app`` in a background thread on ``host``:``port`` and return its URL (what
+    :func:`serve` does once it has built the app; tests serve apps of their own with it)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on sockets that say so, and
     # without it every response waits ~40 ms for a delayed ACK (Nagle).
@@ -84,7 +91,6 @@ def serve(
         sock.close()
         raise
     url = _url(host, sock.getsockname()[1])
-    app = create_app(path, api_key=api_key, host=host, allowed_hosts=allowed_hosts)
     config = uvicorn.Config(app, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(

@@ -21,6 +21,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 )
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue
 
+from weave_widgets.models import EXACT_FLOAT
 from weave_widgets.server.routing import InvalidJson, parse_json
 from weave_widgets.server.store import SpanRow
 
@@ -83,11 +84,13 @@ _DOUBLE_NAMES = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
 
 def _integer(value: Any, where: str, bounds: tuple[int, int]) -> int:
-    """``value`` (an integer, a decimal string, or an integral number) within ``bounds``."""
+    """``value`` (an integer, a decimal string, or an integral float small enough to be exact)
+    within ``bounds``. A bigger float is refused: it may be a literal beyond 64 bits that the
+    parser rounded (``18446744073709551616`` arrives as ``2.0**64``)."""
     number: int | None = None
     if isinstance(value, int) and not isinstance(value, bool):
         number = value
-    elif isinstance(value, float) and math.isfinite(value) and value.is_integer():
+    elif isinstance(value, float) and abs(value) <= EXACT_FLOAT and value.is_integer():
         number = int(value)
     elif isinstance(value, str) and 0 < len(value) <= 40:
         digits = value[1:] if value[0] in "+-" else value
@@ -95,8 +98,8 @@ def _integer(value: Any, where: str, bounds: tuple[int, int]) -> int:
             number = int(value)
     if number is None or not bounds[0] <= number <= bounds[1]:
         raise InvalidOtlp(
-            f"{where} must be an integer from {bounds[0]} to {bounds[1]} (a number or a "
-            f"decimal string), got {_shown(value)}"
+            f"{where} must be an integer from {bounds[0]} to {bounds[1]} (a decimal string, "
+            f"or a number up to 2^53), got {_shown(value)}"
         )
     return number
 
