@@ -145,13 +145,17 @@ def test_a_replayed_start_with_its_end_keeps_the_end(conn: KeepAlive) -> None:
 
 @st.composite
 def batch_plans(draw: st.DrawFn) -> list[tuple[list[tuple[Any, ...]], int]]:
-    """Batches over a few call ids, each with how often it is sent (1 = once; more = the
-    answer was lost and the client sent it again), and earlier batches re-sent late."""
-    plans = []
+    """Batches over a few call ids, each with how often it is sent (more than once: the
+    answer was lost and the client sent it again). A batch may also carry the items of the
+    batch before it, as a batching client re-queues items whose answer it never got; and
+    earlier batches come back late."""
+    plans: list[tuple[list[tuple[Any, ...]], int]] = []
     for _ in range(draw(st.integers(1, 6))):
         items: list[tuple[Any, ...]] = []
-        for _ in range(draw(st.integers(1, 5))):
-            sid = draw(st.sampled_from("abcd"))
+        if plans and draw(st.booleans()):
+            items += plans[-1][0]  # re-queued with the new items
+        for _ in range(draw(st.integers(1, 4))):
+            sid = draw(st.sampled_from("abc"))
             if draw(st.booleans()):
                 items.append(("start", sid))
             else:
@@ -187,7 +191,7 @@ def _expected(model: dict[str, tuple[str, int]], items: list[tuple[Any, ...]]) -
     return True
 
 
-@SETTINGS
+@settings(SETTINGS, max_examples=120)
 @given(plans=batch_plans())
 def test_replays_of_acknowledged_batches_lose_nothing(
     conn: KeepAlive, plans: list[tuple[list[tuple[Any, ...]], int]]
@@ -310,7 +314,8 @@ def _depth(value: Any) -> int:
         if isinstance(node, dict | list):
             level += 1
             deepest = max(deepest, level)
-            stack += [(child, level) for child in (node.values() if isinstance(node, dict) else node)]
+            children = node.values() if isinstance(node, dict) else node
+            stack += [(child, level) for child in children]
     return deepest
 
 
@@ -440,8 +445,10 @@ JSON = st.recursive(
 @SETTINGS
 @given(
     kind=st.sampled_from(
-        ["intValue", "doubleValue", "stringValue", "boolValue", "bytesValue", "arrayValue"]
-        + ["kvlistValue", "unknownValue"]
+        [
+            *("intValue", "doubleValue", "stringValue", "boolValue", "bytesValue"),
+            *("arrayValue", "kvlistValue", "unknownValue"),
+        ]
     ),
     inner=JSON,
     where=st.sampled_from(["span", "resource"]),
