@@ -32,7 +32,7 @@ def wrapped(value: Any, depth: int, wide: int) -> Any:
     """``value`` under ``depth`` levels, next to ``wide`` empty lists (so the bytes hold more
     brackets than the limit and the exact count is taken)."""
     for level in range(depth):
-        value = [value] if level % 2 else {"k\\\"[": value}
+        value = [value] if level % 2 else {'k\\"[': value}
     return [[[] for _ in range(wide)], value]
 
 
