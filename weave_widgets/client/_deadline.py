@@ -195,21 +195,17 @@ def install_deadlines(client: httpx.Client | httpx.AsyncClient) -> None:
 
     httpx offers no public hook for the backend, so this reaches into its pools; if their
     shape ever changes, this raises instead of silently dropping the deadline."""
-    transports = [client._transport, *client._mounts.values()]
-    wrapped = 0
-    for transport in transports:
+    for transport in [client._transport, *client._mounts.values()]:
         pool = getattr(transport, "_pool", None)
         backend = getattr(pool, "_network_backend", None)
         if isinstance(backend, _Backend | _AsyncBackend):
-            wrapped += 1
-        elif isinstance(backend, httpcore.NetworkBackend):
+            continue
+        if isinstance(backend, httpcore.NetworkBackend):
             pool._network_backend = _Backend(backend)  # type: ignore[union-attr]
-            wrapped += 1
         elif isinstance(backend, httpcore.AsyncNetworkBackend):
             pool._network_backend = _AsyncBackend(backend)  # type: ignore[union-attr]
-            wrapped += 1
-    if not wrapped:
-        raise RuntimeError(
-            "cannot apply the per-attempt deadline: this httpx version keeps its connection "
-            "pool elsewhere; pin httpx to a version weave-widgets supports"
-        )
+        elif transport is client._transport:
+            raise RuntimeError(
+                "cannot apply the per-attempt deadline: this httpx version keeps its "
+                "connection pool elsewhere; pin httpx to a version weave-widgets supports"
+            )

@@ -383,7 +383,21 @@ def _cut_off(exc: Exception) -> str:
     return str(exc) or type(exc).__name__
 
 
+def _preloaded(response: httpx.Response, url: str, limit: int) -> Reply | None:
+    """The reply of a response whose body a transport already read and decoded (an
+    ``httpx.MockTransport`` answer, say), held to the same cap; None for a network stream."""
+    if not response.is_stream_consumed:
+        return None
+    if len(response.content) > limit:
+        what = f"a body of {len(response.content):,} bytes"
+        raise ResponseTooLargeError(url, response.status_code, limit, what)
+    return Reply(response.status_code, response.headers, response.content)
+
+
 def _read(response: httpx.Response, url: str, limit: int) -> Reply:
+    preloaded = _preloaded(response, url, limit)
+    if preloaded is not None:
+        return preloaded
     reader = BodyReader(response, url, limit)
     try:
         for chunk in response.iter_raw():
@@ -398,6 +412,9 @@ def _read(response: httpx.Response, url: str, limit: int) -> Reply:
 
 
 async def _aread(response: httpx.Response, url: str, limit: int) -> Reply:
+    preloaded = _preloaded(response, url, limit)
+    if preloaded is not None:
+        return preloaded
     reader = BodyReader(response, url, limit)
     try:
         async for chunk in response.aiter_raw():
