@@ -35,6 +35,7 @@ from weave_widgets.client._transport import (
     HEAD_BYTES,
     Reply,
     RetryPolicy,
+    api_error,
     read_reply,
     retry_after,
 )
@@ -460,3 +461,26 @@ def test_answers_of_any_shape_end_in_the_error_family(data: st.DataObject, kind:
     answer = Reply(200, httpx.Headers({"content-type": "application/json"}), body)
     with contextlib.suppress(WeaveWidgetsError):
         read_reply(_call(kind).read, answer, "http://server/x", KEY)
+
+
+def deep(levels: int) -> Any:
+    value: Any = "x"
+    for _ in range(levels):
+        value = {"detail": value}
+    return value
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(
+    status=st.integers(300, 599),
+    value=JSON | st.integers(250, 1000).map(deep),
+    key=st.sampled_from(["detail", "reason", "message", "error", "other"]),
+)
+def test_error_answers_of_any_shape_are_api_errors(status: int, value: Any, key: str) -> None:
+    """Whatever a non-2xx answer holds (any JSON under any key, nesting deeper than orjson
+    writes), it becomes one ``ApiError`` quoting at most the limit, never a bare exception."""
+    body = json.dumps({key: value} if key != "other" else value).encode()
+    answer = Reply(status, httpx.Headers({"location": "/x"}), body)
+    error = api_error(answer, "POST", "http://server/x", KEY)
+    assert isinstance(error, ApiError)
+    assert len(error.detail) <= DETAIL_CHARS + 2 * HEAD_BYTES

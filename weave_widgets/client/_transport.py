@@ -255,11 +255,20 @@ def _server_message(body: bytes, secret: str | None) -> str:
     if isinstance(data, dict):
         for key in ("detail", "reason", "message", "error"):
             if data.get(key):
-                value = data[key]
-                text = value if isinstance(value, str) else orjson.dumps(value).decode()
-                return quote(text, secret, DETAIL_CHARS)
+                return quote(_text(data[key]), secret, DETAIL_CHARS)
     text = quote_bytes(body, secret, HEAD_BYTES).decode("utf-8", "replace").strip()
     return repr(text) if text else "(empty body)"
+
+
+def _text(value: Any) -> str:
+    """A server's message as text (JSON for a structure; parsed JSON may nest deeper than
+    orjson writes)."""
+    if isinstance(value, str):
+        return value
+    try:
+        return orjson.dumps(value).decode()
+    except orjson.JSONEncodeError:
+        return f"(a {type(value).__name__} nested too deeply to quote)"
 
 
 def decode_error(reply: Reply, url: str, secret: str | None) -> ResponseDecodeError:

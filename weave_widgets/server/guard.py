@@ -100,9 +100,9 @@ def host_name(header: str) -> str | None:
     value = header.strip().lower()
     if value.startswith("["):
         end = value.find("]")
-        name, rest = value[: end + 1], value[end + 1 :]
         if end < 0:
             return None
+        name, rest = value[: end + 1], value[end + 1 :]
     else:
         name, colon, port = value.partition(":")
         rest = colon + port
