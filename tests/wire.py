@@ -53,3 +53,47 @@ def serving(on_request: Callable[[socket.socket, RawRequest], None]) -> Iterator
     finally:
         server.shutdown()
         server.server_close()
+
+
+class KeepAlive:
+    """One HTTP/1.1 connection to a server, kept open across requests: a server that resets
+    or closes it after an answer makes the next ``request`` fail."""
+
+    def __init__(self, url: str, host: str | None = None) -> None:
+        address = url.removeprefix("http://").rstrip("/")
+        name, _, port = address.rpartition(":")
+        self.host = address if host is None else host
+        self.sock = socket.create_connection((name.strip("[]"), int(port)), timeout=60)
+        self.rfile = self.sock.makefile("rb")
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes = b"",
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, dict[str, str], bytes]:
+        """Send one request; its status, headers (lower-cased names) and body."""
+        lines = [f"{method} {path} HTTP/1.1", f"Host: {self.host}"]
+        lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
+        lines.append(f"Content-Length: {len(body)}")
+        self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
+        start = self.rfile.readline()
+        if not start:
+            raise ConnectionError("the server closed the connection instead of answering")
+        status = int(start.split(b" ", 2)[1])
+        answer: dict[str, str] = {}
+        while (line := self.rfile.readline().decode("latin-1").strip()) != "":
+            key, _, value = line.partition(":")
+            answer[key.strip().lower()] = value.strip()
+        return status, answer, self.rfile.read(int(answer.get("content-length", "0")))
+
+    def close(self) -> None:
+        self.rfile.close()
+        self.sock.close()
+
+    def __enter__(self) -> KeepAlive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,8 +1,9 @@
 """One exception family for everything the client can raise.
 
 Every message says what went wrong and what to do about it, and none ever contains the API
-key: request headers are never part of an error, and server text is scrubbed of the key before
-it is quoted (see ``weave_widgets.client._transport``).
+key: request headers are never part of an error, the URL loses its user info before a client
+uses it, and server text is scrubbed of the key before it is cut and quoted (one helper,
+``weave_widgets.client._redact.quote``).
 """
 
 from __future__ import annotations
@@ -60,6 +61,22 @@ class NotFoundError(ApiError):
         )
 
 
+class RedirectError(ApiError):
+    """3xx: the server answered with a redirect, which is neither followed nor a success."""
+
+    def __init__(self, status: int, method: str, url: str, location: str) -> None:
+        self.location = location
+        where = f"redirects to {location!r}" if location else "redirects (no Location header)"
+        super().__init__(status, method, url, where)
+
+    def hint(self) -> str:
+        return (
+            "Redirects are not followed, so that the API key is never sent to another "
+            "address. Point url=... (or WF_TRACE_SERVER_URL) at the server's final address "
+            "(for example https:// instead of http://, or without a trailing path)."
+        )
+
+
 class RequestValidationError(ApiError):
     """422: the server rejected the request body; ``errors`` lists each ``(loc, msg)``."""
 
@@ -99,6 +116,20 @@ class ResponseDecodeError(WeaveWidgetsError):
         super().__init__(
             f"{url} answered HTTP {status} with {problem} (content-type {content_type!r}); "
             f"the body starts with {head!r}. Check that the URL points at a Weave trace server."
+        )
+
+
+class ResponseTooLargeError(WeaveWidgetsError):
+    """The answer is larger than ``max_response_bytes`` (as sent, or once decompressed)."""
+
+    def __init__(self, url: str, status: int, limit: int, what: str) -> None:
+        self.url = url
+        self.status = status
+        self.limit = limit
+        super().__init__(
+            f"{url} answered HTTP {status} with {what}, more than max_response_bytes "
+            f"({limit:,} bytes); it was not read further. Fetch fewer conversations per call, "
+            "or raise max_response_bytes=... if such answers are expected."
         )
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
 # Statuses are defined once, with the rest of what the widget front end shares.
 from weave_widgets.palette import STATUS_CODES as STATUS_CODES
@@ -35,7 +35,62 @@ AGENT_SPAN_FEEDBACK_TYPES: tuple[AgentSpanFeedbackType, ...] = (
 )
 
 
-class _Strict(BaseModel):
+EARLIEST_TIME = datetime.datetime.min.replace(tzinfo=datetime.UTC)
+"""The earliest time a write may carry (0001-01-01 UTC): before it, a stored time cannot be
+turned back into a datetime."""
+LATEST_TIME = datetime.datetime.max.replace(tzinfo=datetime.UTC)
+"""The latest time a write may carry (9999-12-31 23:59:59.999999 UTC)."""
+
+INT64_MIN = -(2**63)
+INT64_MAX = 2**63 - 1
+
+
+def check_utc_range(value: datetime.datetime) -> datetime.datetime:
+    """``value`` unchanged if its UTC value lies in years 1-9999 (a naive value counts as UTC);
+    else ValueError. Every write's times pass here, so none can be stored that cannot be read
+    back: an offset can push a valid local time (9999-12-31T23:00-05:00) out of range."""
+    if value.tzinfo is not None and value.utcoffset() is not None:
+        try:
+            value.astimezone(datetime.UTC)
+        except OverflowError:
+            raise ValueError(
+                f"{value.isoformat()} falls outside years 1-9999 once converted to UTC; "
+                "send a time between 0001-01-01 and 9999-12-31 UTC"
+            ) from None
+    return value
+
+
+UtcTime = Annotated[datetime.datetime, AfterValidator(check_utc_range)]
+"""A datetime whose UTC value lies in years 1-9999: the type of every stored time."""
+
+EXACT_FLOAT = 2**53
+"""Beyond this magnitude a float no longer holds every integer exactly."""
+
+
+def no_inexact_float(value: Any) -> Any:
+    """``value`` unless it is a float too large to be an exact integer. JSON parsers turn an
+    integer literal beyond 64 bits into such a float (``-9223372036854775809`` becomes
+    ``-2**63``), which would then pass a range check as a number that was never sent."""
+    if isinstance(value, float) and abs(value) > EXACT_FLOAT:
+        raise ValueError(
+            f"{value!r} is not an exact integer; send an integer from {INT64_MIN} to {INT64_MAX}"
+        )
+    return value
+
+
+Int64 = Annotated[int, BeforeValidator(no_inexact_float), Field(ge=INT64_MIN, le=INT64_MAX)]
+"""An integer SQLite can hold (JSON allows up to 2**64 - 1, a signed 64-bit column does not),
+sent as an integer (see :func:`no_inexact_float`)."""
+
+
+class _Model(BaseModel):
+    """Every model here: floats must be finite (``"NaN"`` / ``"inf"`` strings are refused, as
+    a stored NaN would be written back as ``null`` and break the answer's schema)."""
+
+    model_config = ConfigDict(allow_inf_nan=False)
+
+
+class _Strict(_Model):
     """Rejects unknown keys (``additionalProperties: false``)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -44,7 +99,7 @@ class _Strict(BaseModel):
 # --- calls -----------------------------------------------------------------------------------
 
 
-class StartedCallSchemaForInsert(BaseModel):
+class StartedCallSchemaForInsert(_Model):
     project_id: str
     id: str | None = None
     op_name: str
@@ -53,7 +108,7 @@ class StartedCallSchemaForInsert(BaseModel):
     parent_id: str | None = None
     thread_id: str | None = None
     turn_id: str | None = None
-    started_at: datetime.datetime
+    started_at: UtcTime
     attributes: dict[str, Any]
     inputs: dict[str, Any]
     otel_dump: dict[str, Any] | None = None
@@ -62,51 +117,51 @@ class StartedCallSchemaForInsert(BaseModel):
         description="Do not set directly. Server will automatically populate this field.",
     )
     wb_run_id: str | None = None
-    wb_run_step: int | None = None
+    wb_run_step: Int64 | None = None
 
 
 class CallStartReq(_Strict):
     start: StartedCallSchemaForInsert
 
 
-class CallStartRes(BaseModel):
+class CallStartRes(_Model):
     id: str
     trace_id: str
 
 
-class LLMUsageSchema(BaseModel):
+class LLMUsageSchema(_Model):
     model_config = ConfigDict(extra="allow")
 
-    prompt_tokens: int | None = None
-    input_tokens: int | None = None
-    completion_tokens: int | None = None
-    output_tokens: int | None = None
-    requests: int | None = None
-    total_tokens: int | None = None
+    prompt_tokens: Int64 | None = None
+    input_tokens: Int64 | None = None
+    completion_tokens: Int64 | None = None
+    output_tokens: Int64 | None = None
+    requests: Int64 | None = None
+    total_tokens: Int64 | None = None
 
 
-class SummaryInsertMap(BaseModel):
+class SummaryInsertMap(_Model):
     model_config = ConfigDict(extra="allow")
 
     usage: dict[str, LLMUsageSchema] | None = None
-    status_counts: dict[str, int] | None = None
+    status_counts: dict[str, Int64] | None = None
 
 
-class EndedCallSchemaForInsert(BaseModel):
+class EndedCallSchemaForInsert(_Model):
     project_id: str
     id: str
-    ended_at: datetime.datetime
+    ended_at: UtcTime
     exception: str | None = None
     output: Any | None = None
     summary: SummaryInsertMap
-    wb_run_step_end: int | None = None
+    wb_run_step_end: Int64 | None = None
 
 
 class CallEndReq(_Strict):
     end: EndedCallSchemaForInsert
 
 
-class CallEndRes(BaseModel):
+class CallEndRes(_Model):
     pass
 
 
@@ -127,7 +182,7 @@ class CallCreateBatchReq(_Strict):
     batch: list[CallBatchItem]
 
 
-class CallCreateBatchRes(BaseModel):
+class CallCreateBatchRes(_Model):
     res: list[CallStartRes | CallEndRes]
 
 
@@ -137,11 +192,11 @@ class CompletedCallSchemaForInsert(StartedCallSchemaForInsert):
 
     id: str
     trace_id: str
-    ended_at: datetime.datetime
+    ended_at: UtcTime
     exception: str | None = None
     output: Any | None = None
     summary: SummaryInsertMap
-    wb_run_step_end: int | None = None
+    wb_run_step_end: Int64 | None = None
 
     def started(self) -> StartedCallSchemaForInsert:
         """The start half of this call."""
@@ -193,7 +248,7 @@ class FeedbackCreateReq(_Strict):
     scorer_trace_id: str | None = None
 
 
-class FeedbackCreateRes(BaseModel):
+class FeedbackCreateRes(_Model):
     id: str
     created_at: datetime.datetime
     wb_user_id: str
@@ -206,14 +261,14 @@ class FeedbackCreateBatchReq(_Strict):
     batch: list[FeedbackCreateReq]
 
 
-class FeedbackCreateBatchRes(BaseModel):
+class FeedbackCreateBatchRes(_Model):
     res: list[FeedbackCreateRes]
 
 
 # --- agent conversation spans ----------------------------------------------------------------
 
 
-class AgentConversationSpansReq(BaseModel):
+class AgentConversationSpansReq(_Model):
     """Request the span sequences of an explicit set of conversations.
 
     Reads only span scalar columns (no message bodies) for the given ``conversation_ids``;
@@ -226,7 +281,7 @@ class AgentConversationSpansReq(BaseModel):
     started_before: AwareDatetime | None = None
 
 
-class AgentConversationSpan(BaseModel):
+class AgentConversationSpan(_Model):
     """One span in a conversation's traces, ordered by ``started_at``.
 
     ``operation_name`` is the raw OTel value; the client maps it to a display category.
@@ -239,7 +294,7 @@ class AgentConversationSpan(BaseModel):
     duration_ms: int
 
 
-class AgentConversationSpanRating(BaseModel):
+class AgentConversationSpanRating(_Model):
     """One numeric rating (a scorer score) applied to a turn or conversation."""
 
     name: str
@@ -248,7 +303,7 @@ class AgentConversationSpanRating(BaseModel):
     confidence: float | None = None
 
 
-class AgentConversationSpanFeedback(BaseModel):
+class AgentConversationSpanFeedback(_Model):
     """Tags and ratings applied to a turn (or to the conversation itself).
 
     Positioned client-side by matching ``trace_id`` (turn) against the spans; ``trace_id``
@@ -270,7 +325,7 @@ class AgentConversationSpanFeedback(BaseModel):
     )
 
 
-class AgentConversationSpans(BaseModel):
+class AgentConversationSpans(_Model):
     """The span sequence and feedback markers of one conversation."""
 
     conversation_id: str
@@ -278,7 +333,7 @@ class AgentConversationSpans(BaseModel):
     spans_feedback: list[AgentConversationSpanFeedback] = Field(default_factory=list)
 
 
-class AgentConversationSpansRes(BaseModel):
+class AgentConversationSpansRes(_Model):
     """One span sequence + feedback markers entry per requested conversation."""
 
     conversations: list[AgentConversationSpans] = Field(default_factory=list)
@@ -287,28 +342,28 @@ class AgentConversationSpansRes(BaseModel):
 # --- listing conversations (/agents/spans/query grouped by conversation_id) -------------------
 
 
-class AgentGroupByRef(BaseModel):
+class AgentGroupByRef(_Model):
     source: Literal["column", "attribute", "custom_attr"] = "column"
     key: str
     alias: str | None = None
 
 
-class AgentSortBy(BaseModel):
+class AgentSortBy(_Model):
     field: str
     direction: Literal["asc", "desc"] = "desc"
 
 
-class AgentSpansQueryReq(BaseModel):
+class AgentSpansQueryReq(_Model):
     project_id: str
     group_by: list[AgentGroupByRef] = Field(default_factory=list)
     sort_by: list[AgentSortBy] = Field(default_factory=list)
     limit: int = Field(default=100, ge=0, le=10_000)
-    offset: int = Field(default=0, ge=0)
+    offset: Annotated[Int64, Field(ge=0)] = 0
     started_after: datetime.datetime | None = None
     started_before: datetime.datetime | None = None
 
 
-class AgentSpanGroup(BaseModel):
+class AgentSpanGroup(_Model):
     group_keys: dict[str, str]
     span_count: int
     invocation_count: int = 0
@@ -320,7 +375,7 @@ class AgentSpanGroup(BaseModel):
     last_seen: datetime.datetime | None = None
 
 
-class AgentSpansQueryRes(BaseModel):
+class AgentSpansQueryRes(_Model):
     spans: list[dict[str, Any]] = Field(default_factory=list)
     groups: list[AgentSpanGroup] = Field(default_factory=list)
     total_count: int = 0
@@ -329,7 +384,7 @@ class AgentSpansQueryRes(BaseModel):
 # --- errors (FastAPI's 422 body) ---------------------------------------------------------------
 
 
-class ValidationErrorItem(BaseModel):
+class ValidationErrorItem(_Model):
     """One entry of a 422 ``detail`` list (the contract's ``ValidationError`` schema)."""
 
     model_config = ConfigDict(title="ValidationError")
@@ -339,7 +394,7 @@ class ValidationErrorItem(BaseModel):
     type: str
 
 
-class HTTPValidationError(BaseModel):
+class HTTPValidationError(_Model):
     """The body of a 422 response."""
 
     detail: list[ValidationErrorItem] = Field(default_factory=list)

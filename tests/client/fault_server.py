@@ -147,3 +147,49 @@ def running_fault_server() -> Iterator[FaultServer]:
             yield state
         finally:
             state.stop.set()
+
+
+def trickle_headers(stop: threading.Event, every: float = 0.05, lines: int = 100) -> Action:
+    """Send the status line, then one header byte every ``every`` seconds: each read is
+    quick, so only a deadline over the whole attempt stops it. After ``lines`` header lines
+    (``lines * 12 * every`` seconds) it completes a valid answer, which a client without that
+    deadline would then accept."""
+
+    def act(conn: socket.socket, _request: Request) -> None:
+        conn.sendall(b"HTTP/1.1 200 OK\r\n")
+        for n in range(lines):
+            for byte in f"X-Slow-{n:04d}: x\r\n".encode():
+                if stop.wait(every):
+                    return
+                conn.sendall(bytes([byte]))
+        body = json.dumps({"conversations": []}).encode()
+        head = f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        conn.sendall(head.encode() + body)
+
+    return act
+
+
+def stream(
+    size: int,
+    *,
+    chunk: bytes = b" ",
+    headers: dict[str, str] | None = None,
+    announce: bool = False,
+) -> Action:
+    """Answer 200 with ``size`` bytes made of ``chunk`` repeated, sent as they are made (no
+    Content-Length unless ``announce``; the connection closes at the end)."""
+
+    def act(conn: socket.socket, _request: Request) -> None:
+        lines = ["HTTP/1.1 200 OK", "Content-Type: application/json", "Connection: close"]
+        lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
+        if announce:
+            lines.append(f"Content-Length: {size}")
+        conn.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        block = chunk * max(1, (1 << 16) // len(chunk))
+        sent = 0
+        while sent < size:
+            piece = block[: size - sent]
+            conn.sendall(piece)
+            sent += len(piece)
+
+    return act

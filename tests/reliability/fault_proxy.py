@@ -141,6 +141,17 @@ def truncate() -> Fault:
     return Fault("truncate", act)
 
 
+def forward_then_reset() -> Fault:
+    """Forward (the server acts on the request), then reset the connection without answering:
+    an acknowledged write whose acknowledgement is killed on the way."""
+
+    def act(conn: socket.socket, _req: Request, forward: Any, _stop: Any) -> None:
+        forward()
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+    return Fault("forward-then-reset", act)
+
+
 def trickle(delay: float, chunk: int = 1) -> Fault:
     """Forward, then drip the body ``chunk`` bytes every ``delay`` seconds (each read is
     quick enough for a read timeout; only a whole-response deadline stops it)."""

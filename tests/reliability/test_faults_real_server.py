@@ -20,6 +20,7 @@ from fault_proxy import (
     Plan,
     Request,
     elapsed,
+    forward_then_reset,
     mutate,
     rotating,
     running,
@@ -29,7 +30,14 @@ from fault_proxy import (
     trickle,
     truncate,
 )
-from written import assert_same_data, conversation, write
+from written import (
+    Span,
+    assert_same_data,
+    conversation,
+    frame_spans,
+    spans_by_conversation,
+    write,
+)
 
 from weave_widgets.client import AsyncWeaveClient, WeaveClient
 from weave_widgets.data._frames import ConversationData
@@ -195,3 +203,88 @@ def test_writes_whose_answer_was_lost_are_retried_and_stored_once(
     assert data.spans["status"].tolist() == [s.read_back()["status"] for s in spans]
     assert len(data.feedback) == 1
     assert proxy.injected["truncate"] + proxy.injected["stall-body"] == 3 * 2 + 1 + 1
+
+
+def kill_first_answers(request: Request, attempt: int) -> Fault | None:
+    """Each distinct batch is acted on, and its first answer killed (a reset after the server
+    stored it); the same batch sent again gets its answer."""
+    if request.path != "/call/upsert_batch" or attempt > 0:
+        return None
+    return forward_then_reset()
+
+
+def write_groups(project_id: str) -> tuple[list[list[Any]], list[Span]]:
+    """Items to write in order: each group starts three calls and ends the first of them,
+    and ends the other two of the group before."""
+    spans = conversation("conv-replay", 24)
+    groups = [spans[i : i + 3] for i in range(0, len(spans), 3)]
+    items: list[list[Any]] = []
+    for k, group in enumerate(groups):
+        new: list[Any] = [s.start_req(project_id) for s in group]
+        new.append(group[0].end_req(project_id))
+        if k:
+            new += [s.end_req(project_id) for s in groups[k - 1][1:]]
+        items.append(new)
+    items.append([s.end_req(project_id) for s in groups[-1][1:]])
+    return items, spans
+
+
+class BatchProcessor:
+    """What a batching client does: items whose answer was lost go out again with the next
+    ones (a replay of acknowledged starts next to their calls' ends)."""
+
+    def __init__(self) -> None:
+        self.pending: list[Any] = []
+        self.lost = 0
+
+    def batch(self, new: list[Any]) -> list[Any]:
+        self.pending += new
+        return list(self.pending)
+
+    def outcome(self, ok: bool) -> None:
+        if ok:
+            self.pending = []
+        else:
+            self.lost += 1
+
+
+@pytest.mark.parametrize("proxy", [kill_first_answers], indirect=True)
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_batches_replayed_after_killed_answers_lose_nothing(
+    proxy: FaultProxy, local_server: str, project_id: str, mode: str
+) -> None:
+    """Crash consistency of acknowledged writes: every batch is stored and its answer killed;
+    the batch client sends its items again with the next ones. Every start and every end of
+    every acknowledged batch reads back."""
+    groups, spans = write_groups(project_id)
+    processor = BatchProcessor()
+    options = {**FAST, "max_retries": 0}
+    if mode == "sync":
+        with WeaveClient(project_id, url=proxy.url, **options) as client:
+            for new in groups:
+                try:
+                    client.call_upsert_batch(processor.batch(new))
+                except TransportError:
+                    processor.outcome(False)
+                else:
+                    processor.outcome(True)
+            client.call_upsert_batch(processor.pending)  # the same body again: answered
+    else:
+
+        async def run() -> None:
+            async with AsyncWeaveClient(project_id, url=proxy.url, **options) as client:
+                for new in groups:
+                    try:
+                        await client.call_upsert_batch(processor.batch(new))
+                    except TransportError:
+                        processor.outcome(False)
+                    else:
+                        processor.outcome(True)
+                await client.call_upsert_batch(processor.pending)
+
+        asyncio.run(run())
+    with WeaveClient(project_id, url=local_server) as direct:
+        data = direct.conversation_spans(["conv-replay"])
+    assert frame_spans(data) == spans_by_conversation(spans)
+    assert processor.lost == len(groups)
+    assert proxy.injected["forward-then-reset"] == len(groups)

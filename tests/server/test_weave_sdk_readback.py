@@ -82,7 +82,8 @@ def session(local_server: str, tmp_path_factory: pytest.TempPathFactory) -> dict
 
 
 def test_no_request_failed(session: dict[str, Any]) -> None:
-    for sign in ("404", "409", "Not Found", "Task failed", "Error sending", "dropped"):
+    # the SDK's own words for a failed request (a bare "404" could be part of an id or digest)
+    for sign in ("Error code:", "Not Found", "NotFound", "Task failed", "Error sending", "dropped"):
         assert sign not in session["stderr"], session["stderr"][-3000:]
 
 

@@ -25,14 +25,17 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 
 from weave_widgets.client import _endpoints as api
 from weave_widgets.client._config import (
+    DEFAULT_MAX_RESPONSE_BYTES,
     Secret,
     auth_header,
+    check_max_response_bytes,
     client_project,
     make_timeout,
+    resolve_endpoint,
     resolve_key,
-    resolve_url,
 )
-from weave_widgets.client._transport import RetryPolicy, asend, send
+from weave_widgets.client._deadline import install_deadlines
+from weave_widgets.client._transport import ACCEPT_ENCODING, RetryPolicy, asend, read_reply, send
 from weave_widgets.data._columnar import ResponseColumns
 from weave_widgets.data._frames import ConversationData
 from weave_widgets.errors import InvalidArgumentError, WeaveWidgetsError
@@ -69,16 +72,18 @@ class _ClientBase(ABC):
         max_retries: int = 3,
         progress: bool | None = None,
         backoff_base: float = 0.5,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         self.project = client_project(project)
-        self._secret = Secret(resolve_key(api_key))
         self.progress = progress
         try:
-            self.url = resolve_url(url)
+            self.url, url_key = resolve_endpoint(url)
             self._timeout = make_timeout(timeout)
             self._policy = RetryPolicy(max_retries=max_retries, backoff_base=backoff_base)
+            self.max_response_bytes = check_max_response_bytes(max_response_bytes)
         except ValueError as exc:
             raise InvalidArgumentError(str(exc)) from None
+        self._secret = Secret(resolve_key(api_key or url_key))
         self._connect(self._client_options())
 
     @abstractmethod
@@ -90,7 +95,11 @@ class _ClientBase(ABC):
         return f"{type(self).__name__}(project={self.project!r}, url={self.url!r}, auth={auth!r})"
 
     def _client_options(self) -> dict[str, Any]:
-        headers = {"Accept": "application/json", "Content-Type": "application/json"}
+        headers = {
+            "Accept": "application/json",
+            "Accept-Encoding": ACCEPT_ENCODING,
+            "Content-Type": "application/json",
+        }
         if self._secret.value:
             headers["Authorization"] = auth_header(self._secret.value)
         return {"base_url": self.url, "headers": headers, "timeout": self._timeout}
@@ -123,14 +132,19 @@ class WeaveClient(_ClientBase):
     ``url`` defaults to ``WF_TRACE_SERVER_URL``, else ``https://trace.wandb.ai`` when
     ``WANDB_API_KEY`` is set, else the embedded local server. ``api_key`` defaults to
     ``WANDB_API_KEY``; it is sent as HTTP Basic ``api:<key>`` and never shown. ``timeout`` is
-    in seconds per attempt; failures on 408/409/429/5xx, connection errors and timeouts are
+    in seconds per attempt, one deadline for connecting, sending and receiving the headers and
+    the whole body; failures on 408/409/429/5xx, connection errors and timeouts are
     retried up to ``max_retries`` times with exponential backoff (from ``backoff_base``
-    seconds) that honours ``Retry-After``. ``progress=None`` shows a bar for multi-batch
-    fetches only in a notebook or a terminal.
+    seconds) that honours a finite ``Retry-After``. Redirects are errors, never followed.
+    Answers larger than ``max_response_bytes`` (as sent or decompressed) are refused. A key in
+    the URL's user info (``https://api:<key>@host``) is moved to the header and dropped from
+    the URL. ``progress=None`` shows a bar for multi-batch fetches only in a notebook or a
+    terminal.
     """
 
     def _connect(self, options: dict[str, Any]) -> None:
         self._http = httpx.Client(**options)
+        install_deadlines(self._http)
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -148,10 +162,9 @@ class WeaveClient(_ClientBase):
         self.close()
 
     def _run(self, call: api.Call[T]) -> T:
-        reply = send(
-            self._http, self._policy, call.path, call.payload, self._secret.value, call.headers
-        )
-        return call.read(reply, self.url + call.path, self._secret.value)
+        secret, limit = self._secret.value, self.max_response_bytes
+        reply = send(self._http, self._policy, call.path, call.payload, secret, limit, call.headers)
+        return read_reply(call.read, reply, self.url + call.path, secret)
 
     def _attempt(self, call: api.Call[T]) -> T | WeaveWidgetsError:
         try:
@@ -247,6 +260,7 @@ class AsyncWeaveClient(_ClientBase):
 
     def _connect(self, options: dict[str, Any]) -> None:
         self._http = httpx.AsyncClient(**options)
+        install_deadlines(self._http)
 
     async def close(self) -> None:
         """Close the connection pool."""
@@ -264,10 +278,11 @@ class AsyncWeaveClient(_ClientBase):
         await self.close()
 
     async def _run(self, call: api.Call[T]) -> T:
+        secret, limit = self._secret.value, self.max_response_bytes
         reply = await asend(
-            self._http, self._policy, call.path, call.payload, self._secret.value, call.headers
+            self._http, self._policy, call.path, call.payload, secret, limit, call.headers
         )
-        return call.read(reply, self.url + call.path, self._secret.value)
+        return read_reply(call.read, reply, self.url + call.path, secret)
 
     async def conversation_spans(
         self,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import os
 from collections.abc import Callable
+from urllib.parse import unquote
 
 import httpx
 
@@ -31,9 +32,35 @@ def use_local_server(start: LocalServer) -> None:
     _local_server = start
 
 
+def split_credentials(url: str) -> tuple[str, str | None]:
+    """``url`` without its user info, and the key that user info carried (the password of
+    ``https://api:<key>@host``, or the user of ``https://<key>@host``), else None.
+
+    The key then travels only in the ``Authorization`` header, and the URL a client shows in
+    its repr, its logs and its errors holds no secret. Parsed by hand, so that even a URL
+    that is malformed otherwise loses its user info before any message quotes it."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    ends = [i for i in (rest.find(c) for c in "/?#") if i >= 0]
+    authority, tail = rest[: min(ends, default=len(rest))], rest[min(ends, default=len(rest)) :]
+    if "@" not in authority:
+        return url, None
+    userinfo, _, hostport = authority.rpartition("@")
+    user, colon, password = userinfo.partition(":")
+    key = unquote(password) if colon else (unquote(user) if user != "api" else "")
+    return f"{scheme}{sep}{hostport}{tail}", key or None
+
+
 def resolve_url(url: str | None) -> str:
     """``url``, else ``WF_TRACE_SERVER_URL``, else the public server when ``WANDB_API_KEY``
-    is set, else the embedded local server (started on first use)."""
+    is set, else the embedded local server (started on first use); without user info (see
+    :func:`resolve_endpoint`)."""
+    return resolve_endpoint(url)[0]
+
+
+def resolve_endpoint(url: str | None) -> tuple[str, str | None]:
+    """The URL :func:`resolve_url` picks, without user info, and the key its user info held."""
     chosen = url or os.environ.get("WF_TRACE_SERVER_URL")
     if not chosen:
         if os.environ.get("WANDB_API_KEY"):
@@ -44,9 +71,10 @@ def resolve_url(url: str | None) -> str:
             raise ValueError(
                 "no server configured: pass url=, or set WF_TRACE_SERVER_URL or WANDB_API_KEY"
             )
+    chosen, key = split_credentials(chosen)
     if not chosen.startswith(("http://", "https://")):
         raise ValueError(f"url must start with http:// or https://, got {chosen!r}")
-    return chosen.rstrip("/")
+    return chosen.rstrip("/"), key
 
 
 def resolve_key(api_key: str | None) -> str | None:
@@ -60,10 +88,23 @@ def auth_header(api_key: str) -> str:
 
 
 def make_timeout(seconds: float) -> httpx.Timeout:
-    """``seconds`` for each read/write/pool wait and the whole body; connect at most 5 s."""
-    if seconds <= 0:
+    """``seconds`` for each read/write/pool wait; connect at most 5 s. The whole attempt
+    (connect, headers and body) is held to ``seconds`` as well, by ``client._deadline``."""
+    if not isinstance(seconds, int | float) or not 0 < seconds < float("inf"):
         raise ValueError(f"timeout must be a positive number of seconds, got {seconds!r}")
     return httpx.Timeout(seconds, connect=min(5.0, seconds))
+
+
+DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024 * 1024
+"""The largest answer a client reads (as sent, and once decompressed): 10,000 conversations
+of 200 spans each come to about 300 MB, far beyond what a batch holds in practice."""
+
+
+def check_max_response_bytes(limit: int) -> int:
+    """``limit`` if it is a positive integer number of bytes, else ValueError."""
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit <= 0:
+        raise ValueError(f"max_response_bytes must be a positive integer, got {limit!r}")
+    return limit
 
 
 def client_project(project: str) -> str:

@@ -27,7 +27,8 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 from pydantic import BaseModel
 
 from weave_widgets import refs
-from weave_widgets.client._transport import HEAD_BYTES, RawBody, Reply, decode_error, scrub_bytes
+from weave_widgets.client._redact import quote, quote_bytes
+from weave_widgets.client._transport import HEAD_BYTES, ITEM_CHARS, RawBody, Reply, decode_error
 from weave_widgets.data import _columnar as columnar
 from weave_widgets.data._columnar import ResponseColumns, paused_gc
 from weave_widgets.data._frames import STRING, ConversationData, conversation_data
@@ -70,6 +71,9 @@ logger = logging.getLogger("weave_widgets")
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
+
+MAX_PROBLEMS = 50
+"""How many contract violations an error lists (the first ones)."""
 
 AWARE_HINT = "pass a timezone-aware datetime, e.g. datetime.now(timezone.utc)"
 
@@ -115,12 +119,22 @@ def read_model(model: type[M], reply: Reply, url: str, secret: str | None) -> M:
         errors = exc.errors(include_url=False, include_input=False)
         if any(e["type"] == "json_invalid" for e in errors):
             raise decode_error(reply, url, secret) from None
-        raise _contract_error(url, exc) from None
+        raise _contract_error(url, exc, secret) from None
 
 
-def _contract_error(url: str, exc: pydantic.ValidationError) -> ResponseValidationError:
-    errors = exc.errors(include_url=False, include_input=False)
-    return ResponseValidationError(url, [(error_path(e["loc"]), e["msg"]) for e in errors])
+def _contract_error(
+    url: str, exc: pydantic.ValidationError, secret: str | None
+) -> ResponseValidationError:
+    """The paths and messages of ``exc``, scrubbed and cut: a path holds the server's keys,
+    a message may quote its values."""
+    errors = exc.errors(include_url=False, include_input=False)[:MAX_PROBLEMS]
+    return ResponseValidationError(
+        url,
+        [
+            (quote(error_path(e["loc"]), secret, ITEM_CHARS), quote(e["msg"], secret, ITEM_CHARS))
+            for e in errors
+        ],
+    )
 
 
 def read_spans(reply: Reply, url: str, secret: str | None) -> ResponseColumns:
@@ -136,7 +150,7 @@ def read_spans(reply: Reply, url: str, secret: str | None) -> ResponseColumns:
             try:
                 res = AgentConversationSpansRes.model_validate(data)
             except pydantic.ValidationError as exc:
-                raise _contract_error(url, exc) from None
+                raise _contract_error(url, exc, secret) from None
             try:
                 columns = columnar.from_models(res.conversations)
             except OverflowError:
@@ -285,11 +299,14 @@ def conversation_spans_call(
         problems = []
         for index, cid in enumerate(columns.conversation_ids):
             where = f"conversations[{index}].conversation_id"
+            shown = quote(repr(cid), secret, ITEM_CHARS)
             if cid not in asked:
-                problems.append((where, f"{cid!r} was not asked for"))
+                problems.append((where, f"{shown} was not asked for"))
             elif cid in seen:
-                problems.append((where, f"{cid!r} is repeated"))
+                problems.append((where, f"{shown} is repeated"))
             seen.add(cid)
+            if len(problems) >= MAX_PROBLEMS:
+                break
         if problems:
             raise ResponseValidationError(url, problems)
         return columns
@@ -556,7 +573,7 @@ def read_otlp_response(reply: Reply, url: str, secret: str | None) -> ExportTrac
         elif reply.body:
             raise DecodeError(f"unexpected content type {content_type!r}")
     except (DecodeError, json_format.ParseError):
-        head = scrub_bytes(reply.body[:HEAD_BYTES], secret)
+        head = quote_bytes(reply.body, secret, HEAD_BYTES)
         problem = "a body that is not an OTLP ExportTraceServiceResponse"
         raise ResponseDecodeError(url, reply.status, content_type, head, problem) from None
     rejected = answer.partial_success.rejected_spans

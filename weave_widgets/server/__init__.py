@@ -18,9 +18,18 @@ server's behaviour is unknown, or this server deliberately differs, it does the 
   404, a body over 32 MiB 413; ``/call/upsert_batch`` and ``/feedback/batch/create`` are all
   or nothing. An identical replay of a stored start or feedback row (a retry whose answer was
   lost) is accepted and changes nothing, so client retries of writes are safe.
+- A replayed batch keeps every part it holds: when its start is an identical replay of a
+  stored one, the start is kept and the batch's ends of that call are applied again.
+- Every write is checked before it is acknowledged: times must lie in years 1-9999 once in
+  UTC (422), integers within 64 bits (422), JSON nesting within 128 levels (422), floats
+  finite (422). A full database is 507 with a reason, and nothing of the request is stored.
+- Every failure is JSON with a ``reason`` (or a 422 ``detail``) and the connection stays
+  open (:mod:`weave_widgets.server.failures`). A ``Host`` that does not name the server is
+  421 (:mod:`weave_widgets.server.guard`).
 - ``POST /otel/v1/traces`` takes the target project from a ``project_id: entity/project``
   header (as Weave's OTel endpoint does); a re-sent span (same project and span id) replaces
-  the stored one.
+  the stored one. Values are checked by kind and range (an ``intValue`` must be a 64-bit
+  integer, times unsigned 64-bit nanoseconds); a bad one is 400 naming where it is.
 - ``/agents/spans/query`` only supports ``group_by=[{"source":"column","key":"conversation_id"}]``;
   spans without a conversation form the group ``""``, as on the hosted server.
 - What the weave SDK publishes and reads back (objects, files, tables, refs, the call and

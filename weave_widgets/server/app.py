@@ -1,5 +1,8 @@
 """Builds the local trace server app: store, lifespan, middleware, error answers and OpenAPI.
 
+Errors are answered by :mod:`weave_widgets.server.failures` (one table, JSON with a reason,
+the connection kept); Host, key and body size are checked by :mod:`weave_widgets.server.guard`.
+
 The endpoints themselves are listed in :mod:`weave_widgets.server.routes`; the choices made
 where the hosted server's behaviour is unknown are in :mod:`weave_widgets.server`.
 """
@@ -8,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -18,24 +21,21 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from weave_widgets.models import ValidationErrorItem
-from weave_widgets.server.feedback_rules import InvalidFeedback
-from weave_widgets.server.guard import OPEN_PATHS, BodyTooLarge, Guard
-from weave_widgets.server.otlp_spans import InvalidOtlp
+from weave_widgets.server import failures
+from weave_widgets.server.guard import OPEN_PATHS, Guard, allowed_host_names, check_api_key
 from weave_widgets.server.routes import api_router
-from weave_widgets.server.routing import BadRequest, json_response
-from weave_widgets.server.store import Store, StoreError
+from weave_widgets.server.routing import json_response
+from weave_widgets.server.store import Store
 
 logger = logging.getLogger("weave_widgets.server")
 
 
-def _reason(status: int) -> Callable[[Request, Exception], Coroutine[Any, Any, JSONResponse]]:
-    """A handler answering ``{"reason": str(exc)}`` with ``status`` (a StoreError's own)."""
-
-    async def handler(request: Request, exc: Exception) -> JSONResponse:
-        code = exc.status if isinstance(exc, StoreError) else status
-        return JSONResponse({"reason": str(exc)}, status_code=code)
-
-    return handler
+def _message(error: Any) -> str:
+    """A validation error's message, with the parser's reason for ``json_invalid``."""
+    ctx = error.get("ctx") or {}
+    if error["type"] == "json_invalid" and ctx.get("error"):
+        return f"{error['msg']}: {ctx['error']}"
+    return str(error["msg"])
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -60,7 +60,7 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     The rejected input is not echoed (it may be a 30 MB batch, or bytes that are not UTF-8).
     """
     errors = exc.errors() if isinstance(exc, RequestValidationError) else []
-    detail = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in errors]
+    detail = [{"loc": list(e["loc"]), "msg": _message(e), "type": e["type"]} for e in errors]
     return json_response({"detail": detail}, 422)
 
 
@@ -87,12 +87,22 @@ def _add_contract_details(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def create_app(db_path: str | os.PathLike[str], api_key: str | None = None) -> FastAPI:
-    """The local trace server app over the SQLite file ``db_path``; ``api_key`` enables auth.
+def create_app(
+    db_path: str | os.PathLike[str],
+    api_key: str | None = None,
+    *,
+    host: str = "127.0.0.1",
+    allowed_hosts: Iterable[str] = (),
+) -> FastAPI:
+    """The local trace server app over the SQLite file ``db_path``; ``api_key`` enables auth
+    (an empty key is a ValueError, not "no auth").
 
+    ``host`` is the address the server is bound to: requests must name it, a loopback name or
+    one of ``allowed_hosts`` in their ``Host`` header (see :mod:`~weave_widgets.server.guard`).
     The store opens here and lives on ``app.state.store`` (routes get it through
     :data:`~weave_widgets.server.deps.StoreDep`); it is closed when the app shuts down.
     """
+    api_key = check_api_key(api_key)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -104,11 +114,9 @@ def create_app(db_path: str | os.PathLike[str], api_key: str | None = None) -> F
     app.include_router(api_router)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(StoreError, _reason(400))
-    app.add_exception_handler(InvalidFeedback, _reason(400))
-    app.add_exception_handler(InvalidOtlp, _reason(400))
-    app.add_exception_handler(BadRequest, _reason(400))
-    app.add_exception_handler(BodyTooLarge, _reason(413))
-    app.add_middleware(Guard, api_key=api_key)
+    app.add_middleware(
+        Guard, api_key=api_key, allowed_hosts=allowed_host_names(host, allowed_hosts)
+    )
+    failures.install(app)  # last: its boundary is the outermost middleware
     _add_contract_details(app)
     return app

@@ -15,12 +15,16 @@ import os
 import socket
 import threading
 import time
+import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import uvicorn
+from fastapi import FastAPI
 
 from weave_widgets.server.app import create_app
+from weave_widgets.server.guard import check_api_key, exposure_problem
 
 DB_ENV = "WEAVE_WIDGETS_DB"
 STARTUP_TIMEOUT = 15.0
@@ -57,13 +61,31 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 0,
     api_key: str | None = None,
+    allowed_hosts: Iterable[str] = (),
+    allow_unauthenticated: bool = False,
 ) -> str:
     """Start a local trace server on ``db_path`` (default database if None); return its URL.
 
-    ``port=0`` picks a free port. Raises ``RuntimeError`` if the server does not come up.
+    ``port=0`` picks a free port. ``allowed_hosts`` adds Host names the server answers to
+    (loopback names and ``host`` always work). A non-loopback ``host`` without ``api_key`` is
+    a ValueError unless ``allow_unauthenticated=True`` (then a warning); an empty key is a
+    ValueError. Raises ``RuntimeError`` if the server does not come up.
     """
+    check_api_key(api_key)
+    problem = exposure_problem(host, api_key)
+    if problem and not allow_unauthenticated:
+        raise ValueError(f"{problem}; or pass allow_unauthenticated=True if that is meant")
+    if problem:
+        warnings.warn(problem, stacklevel=2)
     path = Path(db_path) if db_path is not None else default_db_path()
     path.parent.mkdir(parents=True, exist_ok=True)
+    app = create_app(path, api_key=api_key, host=host, allowed_hosts=allowed_hosts)
+    return serve_app(app, host=host, port=port)
+
+
+def serve_app(app: FastAPI, *, host: str = "127.0.0.1", port: int = 0) -> str:
+    """Serve ``app`` in a background thread on ``host``:``port`` and return its URL (what
+    :func:`serve` does once it has built the app; tests serve apps of their own with it)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on sockets that say so, and
     # without it every response waits ~40 ms for a delayed ACK (Nagle).
@@ -75,7 +97,7 @@ def serve(
         sock.close()
         raise
     url = _url(host, sock.getsockname()[1])
-    config = uvicorn.Config(create_app(path, api_key=api_key), log_level="warning")
+    config = uvicorn.Config(app, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, name=f"weave-widgets {url}", daemon=True
@@ -91,6 +113,16 @@ def serve(
     with _lock:
         _running[url] = _Running(server, thread)
     return url
+
+
+def app_of(url: str) -> FastAPI:
+    """The app serving ``url`` (started by :func:`serve` in this process); tests reach its
+    store through ``app_of(url).state.store``."""
+    with _lock:
+        app = _running[url].server.config.app
+    if not isinstance(app, FastAPI):
+        raise TypeError(f"{url} is not served by a weave-widgets app")
+    return app
 
 
 def stop(url: str | None = None) -> None:

@@ -9,6 +9,7 @@ OTLP JSON spells them and how protobuf bytes are rendered.
 from __future__ import annotations
 
 import base64
+import math
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -20,6 +21,8 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 )
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue
 
+from weave_widgets.models import EXACT_FLOAT
+from weave_widgets.server.routing import InvalidJson, parse_json
 from weave_widgets.server.store import SpanRow
 
 _STATUS = {0: "UNSET", 1: "OK", 2: "ERROR"}
@@ -71,29 +74,100 @@ def _proto_spans(body: bytes) -> Iterator[dict[str, Any]]:
 
 
 # --- JSON --------------------------------------------------------------------------------------
+# OTLP JSON is the protobuf JSON mapping: 64-bit integers may be strings or numbers, a double
+# may be "NaN" / "Infinity". Each value is checked for its kind and range here, and a bad one is
+# refused (400) naming where it is, before anything is stored.
+
+_INT64 = (-(2**63), 2**63 - 1)
+_FIXED64 = (0, 2**64 - 1)
+_DOUBLE_NAMES = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
 
-def _json_value(value: Any) -> Any:
-    if not isinstance(value, Mapping) or not value:
-        return None
-    kind, inner = next(iter(value.items()))
-    if kind == "arrayValue":
-        return [_json_value(v) for v in (inner or {}).get("values", [])]
-    if kind == "kvlistValue":
-        return _json_attributes((inner or {}).get("values", []))
-    if kind == "intValue":
-        return int(inner)
-    return inner
+def _integer(value: Any, where: str, bounds: tuple[int, int]) -> int:
+    """``value`` (an integer, a decimal string, or an integral float small enough to be exact)
+    within ``bounds``. A bigger float is refused: it may be a literal beyond 64 bits that the
+    parser rounded (``18446744073709551616`` arrives as ``2.0**64``)."""
+    number: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, float) and abs(value) <= EXACT_FLOAT and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str) and 0 < len(value) <= 40:
+        digits = value[1:] if value[0] in "+-" else value
+        if digits.isascii() and digits.isdigit():
+            number = int(value)
+    if number is None or not bounds[0] <= number <= bounds[1]:
+        raise InvalidOtlp(
+            f"{where} must be an integer from {bounds[0]} to {bounds[1]} (a decimal string, "
+            f"or a number up to 2^53), got {_shown(value)}"
+        )
+    return number
 
 
-def _json_attributes(items: Any) -> dict[str, Any]:
-    if not isinstance(items, list):
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _object(value: Any, where: str) -> Mapping[str, Any]:
+    if value is None:
         return {}
-    return {
-        kv["key"]: _json_value(kv.get("value"))
-        for kv in items
-        if isinstance(kv, Mapping) and isinstance(kv.get("key"), str)
-    }
+    if not isinstance(value, Mapping):
+        raise InvalidOtlp(f"{where} must be an object, got {_shown(value)}")
+    return value
+
+
+def _array(value: Any, where: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise InvalidOtlp(f"{where} must be an array, got {_shown(value)}")
+    return value
+
+
+def _json_value(value: Any, where: str) -> Any:
+    if value is None:
+        return None
+    value = _object(value, where)
+    if not value:
+        return None
+    if len(value) != 1:
+        raise InvalidOtlp(f"{where} must hold one of stringValue, intValue, ...; got {len(value)}")
+    kind, inner = next(iter(value.items()))
+    at = f"{where}.{kind}"
+    if kind == "stringValue" or kind == "bytesValue":
+        if not isinstance(inner, str):
+            raise InvalidOtlp(f"{at} must be a string, got {_shown(inner)}")
+        return inner
+    if kind == "boolValue":
+        if not isinstance(inner, bool):
+            raise InvalidOtlp(f"{at} must be true or false, got {_shown(inner)}")
+        return inner
+    if kind == "intValue":
+        return _integer(inner, at, _INT64)
+    if kind == "doubleValue":
+        if isinstance(inner, str) and inner in _DOUBLE_NAMES:
+            return _DOUBLE_NAMES[inner]
+        if isinstance(inner, int | float) and not isinstance(inner, bool):
+            return float(inner)
+        raise InvalidOtlp(f"{at} must be a number, got {_shown(inner)}")
+    if kind == "arrayValue":
+        values = _array(_object(inner, at).get("values"), f"{at}.values")
+        return [_json_value(v, f"{at}.values[{i}]") for i, v in enumerate(values)]
+    if kind == "kvlistValue":
+        return _json_attributes(_object(inner, at).get("values"), f"{at}.values")
+    raise InvalidOtlp(f"{where} has an unknown value kind {_shown(kind)}")
+
+
+def _json_attributes(items: Any, where: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for index, kv in enumerate(_array(items, where)):
+        kv = _object(kv, f"{where}[{index}]")
+        key = kv.get("key")
+        if not isinstance(key, str):
+            raise InvalidOtlp(f"{where}[{index}].key must be a string, got {_shown(key)}")
+        out[key] = _json_value(kv.get("value"), f"{where}[{key!r}].value")
+    return out
 
 
 def _hex_id(value: Any, field: str, size: int, required: bool = True) -> str | None:
@@ -101,45 +175,59 @@ def _hex_id(value: Any, field: str, size: int, required: bool = True) -> str | N
         return None
     text = value.lower() if isinstance(value, str) else ""
     if len(text) != size * 2 or any(c not in "0123456789abcdef" for c in text):
-        raise InvalidOtlp(f"{field} must be {size * 2} hex characters, got {value!r}")
+        raise InvalidOtlp(f"{field} must be {size * 2} hex characters, got {_shown(value)}")
     return text
 
 
-def _status_code(value: Any) -> int:
-    if isinstance(value, str):
+def _status_code(value: Any, where: str) -> int:
+    """The status code; an unknown one (a name or a number) reads as UNSET."""
+    if isinstance(value, str) and not value.lstrip("+-").isdigit():
         return _STATUS_NAMES.get(value, -1)
-    return value if isinstance(value, int) else 0
+    return _integer(value if value is not None else 0, where, _INT64)
+
+
+def _text_field(value: Any, where: str) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise InvalidOtlp(f"{where} must be a string, got {_shown(value)}")
+    return value
 
 
 def _json_spans(body: bytes) -> Iterator[dict[str, Any]]:
     try:
-        req = orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        raise InvalidOtlp(f"body is not valid JSON: {exc}") from exc
+        req = parse_json(body)
+    except InvalidJson as exc:
+        raise InvalidOtlp(f"body is not valid JSON: {exc.msg}") from None
     if not isinstance(req, Mapping):
         raise InvalidOtlp("an OTLP JSON body must be an object with 'resourceSpans'")
-    for resource_spans in req.get("resourceSpans") or []:
-        resource = _json_attributes((resource_spans.get("resource") or {}).get("attributes"))
-        for scope_spans in resource_spans.get("scopeSpans") or []:
-            for span in scope_spans.get("spans") or []:
-                status = span.get("status") or {}
-                try:
-                    start, end = (
-                        int(span.get("startTimeUnixNano") or 0),
-                        int(span.get("endTimeUnixNano") or 0),
-                    )
-                except (TypeError, ValueError) as exc:
-                    raise InvalidOtlp(f"span times must be integer nanoseconds: {exc}") from exc
+    for r, resource_spans in enumerate(_array(req.get("resourceSpans"), "resourceSpans")):
+        at_r = f"resourceSpans[{r}]"
+        resource_spans = _object(resource_spans, at_r)
+        resource = _json_attributes(
+            _object(resource_spans.get("resource"), f"{at_r}.resource").get("attributes"),
+            f"{at_r}.resource.attributes",
+        )
+        scopes = _array(resource_spans.get("scopeSpans"), f"{at_r}.scopeSpans")
+        for s, scope_spans in enumerate(scopes):
+            at_s = f"{at_r}.scopeSpans[{s}]"
+            spans = _array(_object(scope_spans, at_s).get("spans"), f"{at_s}.spans")
+            for i, span in enumerate(spans):
+                at = f"{at_s}.spans[{i}]"
+                span = _object(span, at)
+                status = _object(span.get("status"), f"{at}.status")
+                start = span.get("startTimeUnixNano") or 0
+                end = span.get("endTimeUnixNano") or 0
                 yield {
-                    "trace_id": _hex_id(span.get("traceId"), "traceId", 16),
-                    "span_id": _hex_id(span.get("spanId"), "spanId", 8),
-                    "parent_id": _hex_id(span.get("parentSpanId"), "parentSpanId", 8, False),
-                    "name": str(span.get("name") or ""),
-                    "start": start,
-                    "end": end,
-                    "attributes": _json_attributes(span.get("attributes")),
-                    "status": _status_code(status.get("code", 0)),
-                    "status_message": status.get("message") or None,
+                    "trace_id": _hex_id(span.get("traceId"), f"{at}.traceId", 16),
+                    "span_id": _hex_id(span.get("spanId"), f"{at}.spanId", 8),
+                    "parent_id": _hex_id(span.get("parentSpanId"), f"{at}.parentSpanId", 8, False),
+                    "name": _text_field(span.get("name"), f"{at}.name") or "",
+                    "start": _integer(start, f"{at}.startTimeUnixNano", _FIXED64),
+                    "end": _integer(end, f"{at}.endTimeUnixNano", _FIXED64),
+                    "attributes": _json_attributes(span.get("attributes"), f"{at}.attributes"),
+                    "status": _status_code(status.get("code"), f"{at}.status.code"),
+                    "status_message": _text_field(status.get("message"), f"{at}.status.message"),
                     "resource": resource,
                 }
 
@@ -195,7 +283,4 @@ def decode(body: bytes, content_type: str, project_id: str) -> list[SpanRow]:
             f"unsupported Content-Type {content_type!r}; "
             "send application/x-protobuf or application/json"
         )
-    try:
-        return [_row(project_id, span) for span in spans]
-    except (AttributeError, TypeError) as exc:
-        raise InvalidOtlp(f"malformed OTLP JSON: {exc}") from exc
+    return [_row(project_id, span) for span in spans]

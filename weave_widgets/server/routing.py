@@ -1,23 +1,91 @@
-"""What every router shares: strict JSON request bodies, orjson answers and the 400 error.
+"""What every router shares: one strict JSON parser, orjson answers and the 400 error.
 
-Request bodies are parsed with orjson, so invalid UTF-8, lone surrogates, NaN and integers
-beyond 64 bits are a 422 ``json_invalid`` instead of a 500 when the row is stored. Answers are
-serialised with orjson, which keeps large span lists fast and stored JSON fragments as is.
+Every JSON request body goes through :func:`parse_json` (the model routes through
+:class:`StrictJSONRoute`, OTLP JSON through :mod:`~weave_widgets.server.otlp_spans`):
+orjson refuses invalid UTF-8, lone surrogates, NaN and integers beyond 64 bits, and the depth
+check refuses nesting deeper than :data:`MAX_JSON_DEPTH`, which orjson would parse but could
+not serialise again when the row is stored. Each is a 422 ``json_invalid`` with the reason,
+never a 500 after the fact. Answers are serialised with orjson, which keeps large span lists
+fast and stored JSON fragments as is.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+import numpy as np
 import orjson
 from fastapi import Request
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
 
+MAX_JSON_DEPTH = 128
+"""Deepest nesting of arrays and objects a body may hold. orjson serialises at most 254
+levels; stored rows wrap request values in a few levels of their own, so 128 leaves room."""
+
+_QUOTE, _BACKSLASH = ord('"'), ord("\\")
+
 
 class BadRequest(ValueError):
     """A request the local server cannot answer (HTTP 400)."""
+
+
+class InvalidJson(json.JSONDecodeError):
+    """A body that is not JSON the server can store; FastAPI answers it with 422
+    ``json_invalid`` (it is a ``JSONDecodeError``), other callers map it themselves."""
+
+    def __init__(self, reason: str, pos: int = 0) -> None:
+        super().__init__(reason, "", 0)
+        self.pos = pos
+
+
+def json_depth(body: bytes) -> int:
+    """How deeply arrays and objects nest in ``body``, which must be valid JSON; 0 when it
+    holds at most :data:`MAX_JSON_DEPTH` brackets in all (it cannot nest deeper then).
+
+    Counted on the bytes with numpy, never walking millions of parsed objects: quotes not
+    escaped by an odd run of backslashes delimit strings, brackets with an even number of
+    them before are structure, and the running sum of those brackets is the depth.
+    """
+    if body.count(b"[") + body.count(b"{") <= MAX_JSON_DEPTH:
+        return 0  # cannot nest deeper than the limit: the exact depth is not needed
+    data = np.frombuffer(body, dtype=np.uint8)
+    quotes = np.flatnonzero(data == _QUOTE)
+    escapable = quotes[(quotes > 0) & (data[quotes - 1] == _BACKSLASH)]  # after a backslash
+    if len(escapable):
+        slashes = np.flatnonzero(data == _BACKSLASH)
+        runs = slashes[np.r_[True, np.diff(slashes) != 1]]  # where each run of "\\" starts
+        start = runs[np.searchsorted(runs, escapable - 1, side="right") - 1]
+        escaped = escapable[(escapable - start) % 2 == 1]  # an odd run escapes the quote
+        keep = np.ones(len(quotes), dtype=bool)
+        keep[np.searchsorted(quotes, escaped)] = False
+        quotes = quotes[keep]
+    opens = np.flatnonzero((data == ord("[")) | (data == ord("{")))
+    closes = np.flatnonzero((data == ord("]")) | (data == ord("}")))
+    opens = opens[np.searchsorted(quotes, opens) % 2 == 0]
+    closes = closes[np.searchsorted(quotes, closes) % 2 == 0]
+    positions = np.concatenate([opens, closes])
+    signs = np.concatenate([np.ones(len(opens), np.int32), -np.ones(len(closes), np.int32)])
+    order = np.argsort(positions, kind="stable")
+    return int(np.cumsum(signs[order]).max(initial=0))
+
+
+def parse_json(body: bytes) -> Any:
+    """``body`` parsed by orjson, refused (:class:`InvalidJson`, a ``JSONDecodeError``) when
+    it is not valid JSON or nests deeper than :data:`MAX_JSON_DEPTH`."""
+    try:
+        value = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidJson(exc.msg, exc.pos) from None
+    depth = json_depth(body)
+    if depth > MAX_JSON_DEPTH:
+        raise InvalidJson(
+            f"arrays and objects nest {depth} levels deep; at most {MAX_JSON_DEPTH} levels "
+            "can be stored: flatten the value or send it as a string"
+        )
+    return value
 
 
 def json_response(content: Any, status: int = 200) -> Response:
@@ -26,11 +94,11 @@ def json_response(content: Any, status: int = 200) -> Response:
 
 
 class _StrictJSONRequest(Request):
-    """A request whose ``json()`` is parsed by orjson."""
+    """A request whose ``json()`` is :func:`parse_json`."""
 
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
-            self._json = orjson.loads(await self.body())
+            self._json = parse_json(await self.body())
         return self._json
 
 

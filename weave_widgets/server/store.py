@@ -7,6 +7,10 @@ One connection per thread; writes are serialised by a lock and each request is o
 transaction, so concurrent writers lose nothing and a restart on the same file keeps every
 committed row. Times are integer microseconds since the epoch (UTC) so they sort correctly;
 every query is parameterised and the database runs in WAL mode.
+
+Every row is checked before it is written (:func:`check_rows`: times within years 1-9999 UTC,
+so whatever is stored can be read back), and a write that fails (a full disk included) is
+rolled back whole, leaving the connection usable.
 """
 
 from __future__ import annotations
@@ -16,27 +20,35 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from typing import Any, NamedTuple
 
 import orjson
 
-from weave_widgets.models import MAX_CONVERSATION_SPANS
+from weave_widgets.models import EARLIEST_TIME, LATEST_TIME, MAX_CONVERSATION_SPANS
 
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 _MICROSECOND = datetime.timedelta(microseconds=1)
 
 
 def to_micros(value: datetime.datetime) -> int:
-    """Microseconds since the epoch; a naive datetime is taken as UTC."""
+    """Microseconds since the epoch; a naive datetime is taken as UTC. Defined for any
+    datetime, also one whose UTC value lies outside years 1-9999 (a query window may)."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=datetime.UTC)
     return (value - _EPOCH) // _MICROSECOND
 
 
+MIN_MICROS = to_micros(EARLIEST_TIME)
+"""The earliest storable time (0001-01-01 UTC) in microseconds since the epoch."""
+MAX_MICROS = to_micros(LATEST_TIME)
+"""The latest storable time (9999-12-31 23:59:59.999999 UTC) in microseconds."""
+
+
 def from_micros(value: int) -> datetime.datetime:
-    """The UTC datetime of ``value`` microseconds since the epoch."""
-    return _EPOCH + datetime.timedelta(microseconds=value)
+    """The UTC datetime of ``value`` microseconds since the epoch, held to years 1-9999 (rows
+    written before times were checked may lie outside; they read as the nearest bound)."""
+    return _EPOCH + datetime.timedelta(microseconds=min(max(value, MIN_MICROS), MAX_MICROS))
 
 
 class SpanRow(NamedTuple):
@@ -172,6 +184,15 @@ CREATE TABLE IF NOT EXISTS table_members (
 );
 """
 
+_UNLIMITED_PAGES = 1073741823
+"""SQLite's default ``max_page_count``."""
+
+
+def _is_full(exc: sqlite3.Error) -> bool:
+    """Whether ``exc`` says the database cannot grow (SQLITE_FULL)."""
+    return getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+
+
 _SPAN_VALUES = "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 _INSERT_SPAN = "INSERT INTO spans " + _SPAN_VALUES
 _UPSERT_SPAN = "INSERT OR REPLACE INTO spans " + _SPAN_VALUES
@@ -208,8 +229,9 @@ SELECT COALESCE(conversation_id, '') AS conversation_id,
        COUNT(*) AS span_count,
        SUM(operation_name = 'invoke_agent') AS invocation_count,
        COUNT(DISTINCT conversation_id) AS conversation_count,
-       SUM(CASE WHEN ended_at > started_at THEN ended_at / 1000 - started_at / 1000 ELSE 0 END)
-           AS total_duration_ms,
+       CAST(MIN(TOTAL(CASE WHEN ended_at > started_at
+                           THEN ended_at / 1000 - started_at / 1000 ELSE 0 END),
+                9.2e18) AS INTEGER) AS total_duration_ms,
        SUM(status = 'ERROR') AS error_count,
        json_group_array(DISTINCT agent_name) AS agent_names,
        MIN(started_at) AS first_seen,
@@ -242,6 +264,41 @@ class StoreError(Exception):
     """A write the store refuses; ``status`` is the HTTP status to answer with."""
 
     status = 400
+
+
+class OutOfRange(StoreError):
+    """A row holding a value the store cannot keep and read back (HTTP 422)."""
+
+    status = 422
+
+
+class StorageFull(StoreError):
+    """The database cannot grow (disk full, or its size limit): HTTP 507. Nothing of the
+    request was stored."""
+
+    status = 507
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the server's storage is full (SQLite: database or disk is full); nothing of this "
+            "request was stored. Free disk space on the server, then send it again"
+        )
+
+
+def _check_time(value: int | None, field: str, span_id: str) -> None:
+    if value is not None and not MIN_MICROS <= value <= MAX_MICROS:
+        raise OutOfRange(
+            f"span {span_id!r}: {field} ({value} microseconds since 1970) is outside years "
+            "1-9999 UTC; send a time between 0001-01-01 and 9999-12-31 UTC"
+        )
+
+
+def check_rows(rows: Sequence[SpanRow | CallEnd]) -> None:
+    """Raise :class:`OutOfRange` for a row whose times could not be read back."""
+    for row in rows:
+        if isinstance(row, SpanRow):
+            _check_time(row.started_at, "started_at", row.span_id)
+        _check_time(row.ended_at, "ended_at", row.span_id)
 
 
 class DuplicateId(StoreError):
@@ -279,6 +336,7 @@ class Store:
         self._connections: list[sqlite3.Connection] = []
         self._conns_lock = threading.Lock()
         self._write_lock = threading.Lock()
+        self._max_pages: int | None = None
         with self._write_lock:
             self._conn().executescript(_SCHEMA)
 
@@ -290,6 +348,8 @@ class Store:
             )
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
+            if self._max_pages is not None:
+                self._apply_max_pages(conn)
             self._local.conn = conn
             with self._conns_lock:
                 self._connections.append(conn)
@@ -297,15 +357,33 @@ class Store:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
+        """One transaction: committed whole, or rolled back whole (also when the commit
+        itself fails). A full database raises :class:`StorageFull`."""
         conn = self._conn()
         with self._write_lock:
-            conn.execute("BEGIN IMMEDIATE")
             try:
+                conn.execute("BEGIN IMMEDIATE")
                 yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
+                conn.execute("COMMIT")
+            except BaseException as exc:
+                if conn.in_transaction:  # SQLite may have rolled back already
+                    with suppress(sqlite3.Error):  # the first error is the one to report
+                        conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error) and _is_full(exc):
+                    raise StorageFull() from exc
                 raise
-            conn.execute("COMMIT")
+
+    def limit_pages(self, max_pages: int | None) -> None:
+        """Test hook: cap the database at ``max_pages`` pages (``PRAGMA max_page_count``) on
+        every connection, to play a full disk; None lifts the cap."""
+        self._max_pages = max_pages
+        with self._conns_lock:
+            for conn in self._connections:
+                self._apply_max_pages(conn)
+
+    def _apply_max_pages(self, conn: sqlite3.Connection) -> None:
+        pages = _UNLIMITED_PAGES if self._max_pages is None else self._max_pages
+        conn.execute(f"PRAGMA max_page_count = {int(pages)}")
 
     def connection(self) -> sqlite3.Connection:
         """This thread's connection, for the reads of the storage modules beside this one."""
@@ -330,28 +408,34 @@ class Store:
         """Insert ``starts`` and apply ``ends`` in one transaction (all or nothing).
 
         An end whose start is in the same batch is merged before inserting. Raises
-        :class:`DuplicateId` for a call id that already exists (an identical replay of its
-        start is ignored) and :class:`UnknownCall` for an end whose call was never started.
+        :class:`DuplicateId` for a call id that already exists, unless the start is an
+        identical replay (a retry whose answer was lost): the stored start is kept and the
+        replay's ends are applied again, so a replayed batch loses no part of what it held.
+        Raises :class:`UnknownCall` for an end whose call was never started.
         """
+        check_rows([*starts, *ends])
         pending: dict[tuple[str, str], SpanRow] = {}
         for row in starts:
             key = (row.project_id, row.span_id)
             if key in pending:
                 raise DuplicateId(f"call id {row.span_id!r} appears twice in this request")
             pending[key] = row
+        merged: dict[tuple[str, str], list[CallEnd]] = {}
         later: list[CallEnd] = []
         for end in ends:
             key = (end.project_id, end.span_id)
             if key in pending:
                 pending[key] = apply_end(pending[key], end)
+                merged.setdefault(key, []).append(end)
             else:
                 later.append(end)
         with self._write() as conn:
             try:
                 conn.executemany(_INSERT_SPAN, pending.values())
             except sqlite3.IntegrityError:
-                self._check_replays(conn, pending)
+                replayed = self._check_replays(conn, pending)
                 conn.executemany(_INSERT_SPAN_OR_IGNORE, pending.values())
+                later = [end for key in replayed for end in merged.get(key, ())] + later
             for end in later:
                 cur = conn.execute(
                     _END_SPAN,
@@ -364,9 +448,12 @@ class Store:
                     )
 
     @staticmethod
-    def _check_replays(conn: sqlite3.Connection, pending: dict[tuple[str, str], SpanRow]) -> None:
-        """Raise :class:`DuplicateId` unless every stored call in ``pending`` is an identical
-        replay (same trace and start: a retry whose first answer was lost), to be ignored."""
+    def _check_replays(
+        conn: sqlite3.Connection, pending: dict[tuple[str, str], SpanRow]
+    ) -> list[tuple[str, str]]:
+        """The keys of ``pending`` already stored, each an identical replay (same trace and
+        start: a retry whose first answer was lost); else raise :class:`DuplicateId`."""
+        replayed = []
         for (project_id, span_id), row in pending.items():
             found = conn.execute(
                 "SELECT trace_id, start_json FROM spans WHERE project_id = ? AND span_id = ?",
@@ -377,9 +464,13 @@ class Store:
                     f"call id {span_id!r} already exists in project {project_id!r}; "
                     "use a new id (or omit it to have one generated)"
                 )
+            if found is not None:
+                replayed.append((project_id, span_id))
+        return replayed
 
     def upsert_spans(self, rows: Sequence[SpanRow]) -> None:
         """Insert OTLP spans; a re-sent span replaces the stored one."""
+        check_rows(rows)
         with self._write() as conn:
             conn.executemany(_UPSERT_SPAN, rows)
 
@@ -484,7 +575,7 @@ class Store:
             .execute(_GROUPS_QUERY.format(order=order), (project_id, after, before, limit, offset))
             .fetchall()
         )
-        if not rows and offset:
+        if not rows:  # past the last group, or limit 0: no row carries the count
             total = self._group_count(project_id, after, before)
         else:
             total = rows[0][-1] if rows else 0

@@ -306,17 +306,24 @@ def test_otlp_spans_are_not_calls(api: Api) -> None:
     assert count(api) == 1
 
 
-def test_times_beyond_datetime_read_back(api: Api) -> None:
-    """A start in year 1 with a positive offset is before datetime's range once in UTC."""
-    body = {
-        "project_id": api.project_id,
-        "id": "ancient",
-        "trace_id": "T",
-        "op_name": "ancient",
-        "started_at": "0001-01-01T00:00:00+01:00",
-        "attributes": {},
-        "inputs": {},
+def test_times_at_the_edges_of_datetime_read_back(api: Api) -> None:
+    """The first and last stored instants (a time beyond them is refused on write, 422) come
+    back from the reader unchanged."""
+    for call_id, when in (("first", "0001-01-01T00:00:00Z"), ("last", "9999-12-31T23:59:59Z")):
+        body = {
+            "project_id": api.project_id,
+            "id": call_id,
+            "trace_id": call_id,
+            "op_name": call_id,
+            "started_at": when,
+            "attributes": {},
+            "inputs": {},
+        }
+        api.post("/call/start", {"start": body})
+    beyond = {**body, "id": "beyond", "started_at": "0001-01-01T00:00:00+01:00"}
+    api.post("/call/start", {"start": beyond}, 422)
+    started = {c["id"]: c["started_at"] for c in stream(api)}
+    assert started == {
+        "first": "0001-01-01T00:00:00.000000Z",
+        "last": "9999-12-31T23:59:59.000000Z",
     }
-    api.post("/call/start", {"start": body})
-    (call,) = stream(api)
-    assert call["started_at"] == "0001-01-01T00:00:00.000000Z"
