@@ -42,6 +42,32 @@ SortKey = Literal["input", "errors", "duration", "rating", "turns", "spans"]
 SORT_KEYS: Final[tuple[SortKey, ...]] = get_args(SortKey)
 """What the widget can sort conversations by, in toolbar order (``input``: as given)."""
 
+SORT_DESCENDING: Final[dict[SortKey, bool]] = {
+    "input": False,
+    "errors": True,
+    "duration": True,
+    "rating": False,
+    "turns": True,
+    "spans": True,
+}
+"""The direction a sort key starts in, the one people ask for first: most errors, longest,
+lowest rating (the worst conversations on top); choosing a key sets it, the arrow flips it."""
+
+SORT_DIRECTION_LABELS: Final[dict[SortKey, tuple[str, str]]] = {
+    "input": ("as given", "reversed"),
+    "errors": ("fewest first", "most first"),
+    "duration": ("shortest first", "longest first"),
+    "rating": ("lowest first", "highest first"),
+    "turns": ("fewest first", "most first"),
+    "spans": ("fewest first", "most first"),
+}
+"""What ascending and descending mean for each key, in words, beside the arrow."""
+
+TimeAxis = Literal["shared", "fit"]
+TIME_AXES: Final[tuple[TimeAxis, ...]] = get_args(TimeAxis)
+"""How long a row is: ``shared`` (one scale for every row, so a 1 s conversation is short
+and a 3 min one long) or ``fit`` (every row fills the width, to see inside short ones)."""
+
 WidthMode = Literal["duration", "uniform"]
 WIDTH_MODES: Final[tuple[WidthMode, ...]] = get_args(WidthMode)
 """What a span mark's width follows: its duration, or nothing (all equal)."""

@@ -1,21 +1,33 @@
 // Toolbar (sort, width, scale, colour, feedback filter, PNG) and the legend (doubles as filters).
-import { COLOR_MODES, SCALES, SORT_KEYS, STATUS_LEGEND, type Traits, WIDTH_MODES } from "./contract";
+import {
+  COLOR_MODES,
+  SCALES,
+  SORT_DESCENDING,
+  SORT_DIRECTION_LABELS,
+  SORT_KEYS,
+  STATUS_LEGEND,
+  TIME_AXES,
+  type Traits,
+  WIDTH_MODES,
+} from "./contract";
 import type { MinimapData, Palette } from "./decode";
 import { el } from "./dom";
-import { formatCount } from "./format";
+import { formatCount, formatDuration } from "./format";
 import type { Options } from "./sync";
 
 export interface Controls {
   toolbar: HTMLElement;
   legend: HTMLElement;
   summary: HTMLElement;
+  /** What width means, in words (and the full width of the shared axis). */
+  key: HTMLElement;
   update(state: Options, palette: Palette | null, anyCapped: boolean): void;
 }
 
 /** Writes one option trait (and saves it). */
 export type Setter = <K extends keyof Options>(name: K, value: Traits[K]) => void;
 
-type Choice = "sort_by" | "width_mode" | "scale" | "color_by";
+type Choice = "sort_by" | "width_mode" | "time_axis" | "scale" | "color_by";
 
 function select<K extends Choice>(doc: Document, label: string, name: K, values: readonly Options[K][], set: Setter): HTMLLabelElement {
   const wrap = el(doc, "label", "wwm-field");
@@ -27,7 +39,11 @@ function select<K extends Choice>(doc: Document, label: string, name: K, values:
     opt.value = value;
     sel.append(opt);
   }
-  sel.addEventListener("change", () => set(name, sel.value as Traits[K]));
+  sel.addEventListener("change", () => {
+    set(name, sel.value as Traits[K]);
+    // A new sort key starts in its natural direction: most errors, longest, lowest rating first.
+    if (name === "sort_by") set("sort_descending", SORT_DESCENDING[sel.value as Traits["sort_by"]]);
+  });
   wrap.append(sel);
   return wrap;
 }
@@ -45,6 +61,8 @@ export function buildControls(doc: Document, set: Setter, onPng: () => void): Co
   direction.name = "sort_descending";
   sortField.append(direction);
   const widthField = select(doc, "Width", "width_mode", WIDTH_MODES, set);
+  const axisField = select(doc, "Rows", "time_axis", TIME_AXES, set);
+  axisField.title = "shared: one time scale for every row; fit: every row fills the width";
   const scaleField = select(doc, "Scale", "scale", SCALES, set);
   const colorField = select(doc, "Colour", "color_by", COLOR_MODES, set);
   const feedbackField = el(doc, "label", "wwm-field wwm-check");
@@ -60,7 +78,8 @@ export function buildControls(doc: Document, set: Setter, onPng: () => void): Co
   png.addEventListener("click", onPng);
   const end = el(doc, "span", "wwm-end");
   end.append(summary, png);
-  toolbar.append(sortField, widthField, scaleField, colorField, feedbackField, end);
+  toolbar.append(sortField, widthField, axisField, scaleField, colorField, feedbackField, end);
+  const key = el(doc, "div", "wwm-key");
 
   const legend = el(doc, "div", "wwm-legend");
   let state: Options | null = null;
@@ -85,9 +104,11 @@ export function buildControls(doc: Document, set: Setter, onPng: () => void): Co
       const value = String(next[sel.name as Choice]);
       if (sel.value !== value) sel.value = value;
     }
-    direction.textContent = next.sort_descending ? "↓" : "↑";
-    direction.setAttribute("aria-label", next.sort_descending ? "descending" : "ascending");
-    direction.title = next.sort_descending ? "Descending (click for ascending)" : "Ascending (click for descending)";
+    const [up, down] = SORT_DIRECTION_LABELS[next.sort_by];
+    const words = next.sort_descending ? down : up;
+    direction.textContent = `${next.sort_descending ? "↓" : "↑"} ${words}`;
+    direction.setAttribute("aria-label", `sort direction: ${words}`);
+    direction.title = `${words} (click for ${next.sort_descending ? up : down})`;
     (scaleField.querySelector("select") as HTMLSelectElement).disabled = next.width_mode === "uniform";
     feedbackBox.checked = next.filter_has_feedback;
     if (!palette) return;
@@ -117,7 +138,24 @@ export function buildControls(doc: Document, set: Setter, onPng: () => void): Co
     if (anyCapped) items.push(chip("older spans dropped", "wwm-sw-cap", false, null));
     legend.replaceChildren(...items);
   };
-  return { toolbar, legend, summary, update };
+  return { toolbar, legend, summary, key, update };
+}
+
+/** What a mark's width means, for the key above the rows. ``fullWidth`` is the wall time the
+ * full width stands for on a shared axis (the longest row shown). */
+export function keyText(options: Pick<Options, "width_mode" | "time_axis" | "scale">, fullWidth: number): string {
+  const roots = "a turn's root span is the band under it";
+  if (options.width_mode === "uniform") {
+    return options.time_axis === "shared"
+      ? `Width: one slot per span, shared by all rows (${roots}).`
+      : `Width: one slot per span, every row fit to the width (${roots}).`;
+  }
+  const scale = options.scale === "linear" ? "" : ` (${options.scale} scale: short spans enlarged)`;
+  const axis =
+    options.time_axis === "shared"
+      ? `one scale for every row, full width = ${formatDuration(fullWidth)}`
+      : "every row fit to the width";
+  return `Width: wall time per turn${scale}, ${axis}; ${roots}.`;
 }
 
 /** The toolbar summary: how many conversations show, of how many, and the span count. */

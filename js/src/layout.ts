@@ -40,13 +40,18 @@ export function weight(ms: number, mode: WidthMode, scale: Scale): number {
 }
 
 export interface RowLayout {
-  /** Left edge and width of each span of the row (index = span position in the row). */
+  /** Left edge and width of each span of the row (index = span position in the row). A span
+   * that frames its turn spans the whole turn (its children lie over it). */
   x: Float64Array;
   w: Float64Array;
+  /** 1 where the span frames its turn: drawn as a band under the turn, hit in that band only. */
+  frame: Uint8Array;
   /** Left edge of each turn (by turn index), NaN when the turn has no span. */
   turnX: Float64Array;
   /** x of the dividers drawn between turns. */
   dividers: number[];
+  /** Right edge of the row's last mark (the row's length under a shared time axis). */
+  end: number;
 }
 
 /** Everything drawn in one row: its span marks and its feedback marker items. */
@@ -59,10 +64,16 @@ export interface RowGeometry {
  * see even when they are short. */
 export const MIN_WIDTH_BY_STATUS: readonly number[] = STATUSES.map((status) => (status === "ERROR" ? 6 : ROW.minMark));
 
+/** Height of the band a framing (root) span is drawn in, at the bottom of the track. */
+export const FRAME_BAND = 4;
+
 /**
- * Lay out spans [start, end) across [trackX, trackX + trackWidth): every mark gets at least
- * its minimum visible width (all shrunk together when the row is too narrow), the rest is
- * shared by weight; turns are separated by a gap.
+ * Lay out spans [start, end) in [trackX, trackX + trackWidth), turn by turn. A turn's width
+ * follows its wall time: the framing span's duration when ``frames`` marks one (the root
+ * ``invoke_agent``, drawn as a band under its children and taking no width of its own), else
+ * its spans end to end. Inside a turn the other spans share the turn's width by weight. Every
+ * drawn mark gets at least its minimum visible width (zero and sub-millisecond spans stay
+ * visible; all shrunk together when the row is too narrow); turns are separated by a gap.
  */
 export function layoutSpans(
   durations: ArrayLike<number>,
@@ -74,58 +85,117 @@ export function layoutSpans(
   trackWidth: number,
   mode: WidthMode,
   scale: Scale,
+  frames: ArrayLike<number> | null = null,
+  maxWidth: number = trackWidth,
 ): RowLayout {
   const n = end - start;
   const x = new Float64Array(n);
   const w = new Float64Array(n);
+  const frame = new Uint8Array(n);
   let maxTurn = -1;
-  let boundaries = 0;
-  let total = 0;
-  let minTotal = 0;
-  for (let i = 0; i < n; i++) {
-    const t = turns[start + i];
-    if (t > maxTurn) maxTurn = t;
-    if (i > 0 && t !== turns[start + i - 1]) boundaries++;
-    total += weight(durations[start + i], mode, scale);
-    minTotal += MIN_WIDTH_BY_STATUS[statuses[start + i]] ?? ROW.minMark;
-  }
+  for (let i = 0; i < n; i++) maxTurn = Math.max(maxTurn, turns[start + i]);
   const turnX = new Float64Array(maxTurn + 1).fill(Number.NaN);
   const dividers: number[] = [];
-  if (n === 0) return { x, w, turnX, dividers };
+  if (n === 0) return { x, w, frame, turnX, dividers, end: trackX };
 
+  // Runs of one turn: [runStart[k], runStart[k + 1]), their weight and their drawn marks.
+  const runStart: number[] = [];
+  for (let i = 0; i < n; i++) if (i === 0 || turns[start + i] !== turns[start + i - 1]) runStart.push(i);
+  runStart.push(n);
+  const runs = runStart.length - 1;
+  const runWeight = new Float64Array(runs);
+  const runInner = new Float64Array(runs);
+  let marks = 0;
+  let minTotal = 0;
+  for (let k = 0; k < runs; k++) {
+    let summed = 0;
+    let inner = 0;
+    let framed = Number.NaN;
+    for (let i = runStart[k]; i < runStart[k + 1]; i++) {
+      const s = start + i;
+      if (i === runStart[k] && frames && frames[s] && runStart[k + 1] - i > 1) {
+        frame[i] = 1;
+        framed = durations[s];
+        continue;
+      }
+      marks++;
+      summed += Math.max(0, durations[s]);
+      inner += weight(durations[s], mode, scale);
+      minTotal += MIN_WIDTH_BY_STATUS[statuses[s]] ?? ROW.minMark;
+    }
+    runInner[k] = inner;
+    runWeight[k] = mode === "uniform" ? inner : weight(Number.isNaN(framed) ? summed : framed, mode, scale);
+  }
+  const total = runWeight.reduce((a, b) => a + b, 0);
+  const boundaries = runs - 1;
+  // A short row on a shared axis grows to fit its marks' minimum widths (up to maxWidth).
+  trackWidth = Math.max(trackWidth, Math.min(maxWidth, minTotal + boundaries * ROW.turnGap + (marks - runs)));
   let turnGap: number = ROW.turnGap;
-  let spanGap = trackWidth / n >= 5 ? 1 : 0;
-  let avail = trackWidth - boundaries * turnGap - (n - 1 - boundaries) * spanGap;
-  if (avail < n) {
+  let spanGap = trackWidth / marks >= 5 ? 1 : 0;
+  let avail = trackWidth - boundaries * turnGap - (marks - runs) * spanGap;
+  if (avail < marks) {
     turnGap = 1;
     spanGap = 0;
     avail = trackWidth - boundaries;
   }
   avail = Math.max(avail, 0);
   const shrink = Math.min(1, avail / minTotal);
-  const spare = avail - minTotal * shrink;
+  const spare = Math.max(0, avail - minTotal * shrink);
   let cursor = trackX;
-  for (let i = 0; i < n; i++) {
-    const t = turns[start + i];
-    if (i > 0) {
-      if (t !== turns[start + i - 1]) {
-        dividers.push(cursor + turnGap / 2);
-        cursor += turnGap;
-      } else {
-        cursor += spanGap;
-      }
+  for (let k = 0; k < runs; k++) {
+    if (k > 0) {
+      dividers.push(cursor + turnGap / 2);
+      cursor += turnGap;
     }
-    if (Number.isNaN(turnX[t])) turnX[t] = cursor;
-    const share = total > 0 ? weight(durations[start + i], mode, scale) / total : 1 / n;
-    x[i] = cursor;
-    w[i] = (MIN_WIDTH_BY_STATUS[statuses[start + i]] ?? ROW.minMark) * shrink + spare * share;
-    cursor += w[i];
+    const runSpare = total > 0 ? (spare * runWeight[k]) / total : spare / runs;
+    const runLeft = cursor;
+    let first = true;
+    let drawn = 0;
+    for (let i = runStart[k]; i < runStart[k + 1]; i++) if (!frame[i]) drawn++;
+    for (let i = runStart[k]; i < runStart[k + 1]; i++) {
+      if (frame[i]) continue;
+      if (!first) cursor += spanGap;
+      first = false;
+      const d = weight(durations[start + i], mode, scale);
+      const share = runInner[k] > 0 ? d / runInner[k] : 1 / drawn;
+      x[i] = cursor;
+      w[i] = (MIN_WIDTH_BY_STATUS[statuses[start + i]] ?? ROW.minMark) * shrink + runSpare * share;
+      cursor += w[i];
+    }
+    const t = turns[start + runStart[k]];
+    if (Number.isNaN(turnX[t])) turnX[t] = runLeft;
+    if (frame[runStart[k]]) {
+      x[runStart[k]] = runLeft;
+      w[runStart[k]] = cursor - runLeft;
+    }
   }
-  return { x, w, turnX, dividers };
+  return { x, w, frame, turnX, dividers, end: cursor };
+}
+
+/** How long rows are: a shared time axis gives every row the same scale (``axisMax`` is the
+ * largest row weight shown, full width); ``fit`` stretches every row to the width. */
+export interface RowAxis {
+  mode: WidthMode;
+  scale: Scale;
+  shared: boolean;
+  axisMax: number;
+}
+
+/** The weight of conversation ``c``'s whole row on a shared axis: its wall time under the
+ * scale, or its number of drawn marks in uniform mode. */
+export function rowWeight(data: MinimapData, c: number, mode: WidthMode, scale: Scale): number {
+  if (mode === "uniform") {
+    let marks = 0;
+    for (let s = data.spanOffsets[c]; s < data.spanOffsets[c + 1]; s++) if (!data.spanFrames[s]) marks++;
+    return Math.max(marks, data.spanOffsets[c + 1] > data.spanOffsets[c] ? 1 : 0);
+  }
+  return weight(data.wallTime[c], mode, scale);
 }
 
 /** Layout of conversation ``c`` of ``data``. */
-export function layoutRow(data: MinimapData, c: number, cols: Columns, mode: WidthMode, scale: Scale): RowLayout {
+export function layoutRow(data: MinimapData, c: number, cols: Columns, axis: RowAxis): RowLayout {
+  let width = cols.trackWidth;
+  if (axis.shared && axis.axisMax > 0) width = (cols.trackWidth * rowWeight(data, c, axis.mode, axis.scale)) / axis.axisMax;
   return layoutSpans(
     data.spanDuration,
     data.spanTurn,
@@ -133,10 +203,20 @@ export function layoutRow(data: MinimapData, c: number, cols: Columns, mode: Wid
     data.spanOffsets[c],
     data.spanOffsets[c + 1],
     cols.trackX,
+    Math.min(cols.trackWidth, width),
+    axis.mode,
+    axis.scale,
+    data.spanFrames,
     cols.trackWidth,
-    mode,
-    scale,
   );
+}
+
+/** The framing span whose turn covers x, or -1. */
+export function frameAt(layout: RowLayout, px: number): number {
+  for (let i = 0; i < layout.x.length; i++) {
+    if (layout.frame[i] && px >= layout.x[i] && px <= layout.x[i] + layout.w[i]) return i;
+  }
+  return -1;
 }
 
 /** The index of the span under x (binary search over sorted left edges), or -1. */
@@ -155,6 +235,7 @@ export function spanAt(layout: RowLayout, px: number, slop = 1): number {
     }
   }
   if (found < 0) return -1;
+  if (layout.frame[found]) return -1;
   if (px <= x[found] + w[found] + slop) return found;
   return -1;
 }

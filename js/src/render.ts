@@ -2,7 +2,7 @@
 import { type ColorBy, RATING_TEXT_COLOR, STATUS_CODE } from "./contract";
 import type { MinimapData } from "./decode";
 import { formatDuration, plural } from "./format";
-import { type Columns, type MarkerItem, ROW, type RowGeometry, type RowLayout } from "./layout";
+import { type Columns, FRAME_BAND, type MarkerItem, ROW, type RowGeometry, type RowLayout } from "./layout";
 import { spanMatches } from "./rows";
 import { type Theme, ratingColor } from "./theme";
 
@@ -64,7 +64,7 @@ function drawLabel(ctx: CanvasRenderingContext2D, f: Frame, c: number, y: number
     [`${data.atSpanCap[c] ? `${spans}+ spans` : plural(spans, "span")} · ${plural(data.nTurns[c], "turn")}`, theme.muted],
   ];
   if (data.nErrors[c]) parts.push([` · ${data.nErrors[c]} err`, data.palette.statusColors[ERROR]]);
-  if (spans) parts.push([` · ${formatDuration(data.totalDuration[c])}`, theme.muted]);
+  if (spans) parts.push([` · ${formatDuration(data.wallTime[c])}`, theme.muted]);
   ctx.font = `11px ${theme.font}`;
   let cursor = x;
   for (const [text, color] of parts) {
@@ -96,7 +96,8 @@ function drawSpans(ctx: CanvasRenderingContext2D, f: Frame, c: number, y: number
   const { data, theme, dpr } = f;
   const start = data.spanOffsets[c];
   const top = y + ROW.trackTop;
-  const h = ROW.trackHeight;
+  // Marks sit above the band where a turn's framing root span is drawn.
+  const h = ROW.trackHeight - FRAME_BAND - 1;
   ctx.strokeStyle = theme.divider;
   ctx.lineWidth = 1;
   for (const dx of layout.dividers) {
@@ -115,6 +116,16 @@ function drawSpans(ctx: CanvasRenderingContext2D, f: Frame, c: number, y: number
     ctx.globalAlpha = dim ? 0.18 : 1;
     const color = spanColor(data, s, f.colorBy);
     const status = data.spanStatus[s];
+    if (layout.frame[i]) {
+      // The turn's root span: a band under the whole turn (it frames its children).
+      ctx.fillStyle = color;
+      ctx.fillRect(x0, top + h + 1, w, FRAME_BAND);
+      if (status === ERROR) {
+        ctx.fillStyle = theme.errorOutline;
+        for (let k = x0; k < x1; k += 6) ctx.fillRect(k, top + h + 1, 3, FRAME_BAND);
+      }
+      continue;
+    }
     // UNSET is OTel's status of every span that did not fail, so it is drawn filled like OK.
     ctx.fillStyle = color;
     ctx.fillRect(x0, top, w, h);
@@ -213,13 +224,17 @@ export function draw(ctx: CanvasRenderingContext2D, f: Frame): void {
     drawSpans(ctx, f, c, y, geometry.spans);
     drawMarkers(ctx, f, y, geometry.markers);
     const top = y + ROW.trackTop;
+    // A framing span's ring goes round its band; any other span's round its mark.
+    const markH = ROW.trackHeight - FRAME_BAND - 1;
+    const ringTop = (i: number): number => (geometry.spans.frame[i] ? top + markH + 1 : top);
+    const ringH = (i: number): number => (geometry.spans.frame[i] ? FRAME_BAND : markH);
     if (isSelectedRow && f.selected && f.selected.span >= 0) {
       const i = f.selected.span;
-      ring(ctx, geometry.spans.x[i], top, geometry.spans.w[i], ROW.trackHeight, theme.foreground, false);
+      ring(ctx, geometry.spans.x[i], ringTop(i), geometry.spans.w[i], ringH(i), theme.foreground, false);
     }
     if (f.focus?.row === r && f.focus.span >= 0) {
       const i = f.focus.span;
-      ring(ctx, geometry.spans.x[i] - 1, top - 1, geometry.spans.w[i] + 2, ROW.trackHeight + 2, theme.accent, true);
+      ring(ctx, geometry.spans.x[i] - 1, ringTop(i) - 1, geometry.spans.w[i] + 2, ringH(i) + 2, theme.accent, true);
     }
   }
   if (rows.length === 0) {

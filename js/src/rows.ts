@@ -25,7 +25,7 @@ export function maskOf(names: readonly string[], wanted: readonly string[]): num
 const SORT_COLUMNS: Record<SortKey, ((data: MinimapData) => ArrayLike<number>) | null> = {
   input: null,
   errors: (data) => data.nErrors,
-  duration: (data) => data.totalDuration,
+  duration: (data) => data.wallTime,
   rating: (data) => data.meanRating,
   turns: (data) => data.nTurns,
   spans: (data) => data.spanOffsets.subarray(1).map((end, c) => end - data.spanOffsets[c]),

@@ -22,6 +22,7 @@ export const CSS = `
 .wwm-summary{color:var(--wwm-muted);font-variant-numeric:tabular-nums}
 .wwm-png{font-weight:600}
 .wwm-legend{display:flex;flex-wrap:wrap;align-items:center;gap:4px 6px;padding:6px 12px;border-bottom:1px solid var(--wwm-divider)}
+.wwm-key{padding:3px 12px;font-size:11px;color:var(--wwm-muted);border-bottom:1px solid var(--wwm-divider)}
 .wwm-legend-title{font-weight:600;text-transform:uppercase;font-size:10px;letter-spacing:.04em;color:var(--wwm-muted);margin-left:6px}
 .wwm-legend-title:first-child{margin-left:0}
 .wwm-chip{display:inline-flex;align-items:center;gap:5px;font:inherit;color:var(--wwm-fg);background:transparent;

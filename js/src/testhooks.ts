@@ -1,6 +1,6 @@
 // Automation hooks (root.weaveMinimap): where a span or a feedback marker is drawn, for tests and tools.
 import type { MinimapData } from "./decode";
-import { ROW, type RowGeometry } from "./layout";
+import { FRAME_BAND, ROW, type RowGeometry } from "./layout";
 import { conversationIndex } from "./sync";
 
 /** What the hooks read in the view. */
@@ -42,7 +42,11 @@ export function automationHooks(host: HookHost): AutomationHooks {
       if (row < 0) return null;
       host.reveal(row);
       const g = host.geometry(row);
-      return rect(row, g.spans.x[spanIndex], g.spans.w[spanIndex], ROW.trackTop, ROW.trackHeight);
+      // What is drawn: a turn's framing root span as the band under the turn, others above it.
+      const markH = ROW.trackHeight - FRAME_BAND - 1;
+      return g.spans.frame[spanIndex]
+        ? rect(row, g.spans.x[spanIndex], g.spans.w[spanIndex], ROW.trackTop + markH + 1, FRAME_BAND)
+        : rect(row, g.spans.x[spanIndex], g.spans.w[spanIndex], ROW.trackTop, markH);
     },
     markerRects: (conversationId) => {
       const row = rowOf(conversationId);

@@ -1,10 +1,10 @@
 // The minimap view: builds the DOM, follows the model, lays rows out, sizes the canvas and schedules paints.
-import { buildControls, type Controls, summaryText } from "./controls";
+import { buildControls, type Controls, keyText, summaryText } from "./controls";
 import { decodePayload, type MinimapData } from "./decode";
 import { downloadCanvas, el } from "./dom";
 import { Interaction, type InteractionHost } from "./interaction";
 import type { Focus } from "./keyboard";
-import { type Columns, columns, layoutMarkers, layoutRow, ROW, type RowGeometry } from "./layout";
+import { type Columns, columns, layoutMarkers, layoutRow, ROW, type RowAxis, type RowGeometry, rowWeight } from "./layout";
 import { draw } from "./render";
 import { maskOf, visibleRows } from "./rows";
 import { CSS } from "./styles";
@@ -26,6 +26,8 @@ export class MinimapView implements InteractionHost, HookHost {
   rows: Uint32Array = new Uint32Array(0);
   cols: Columns = columns(800);
   hoverRow = -1;
+  /** The time axis rows are laid out on (shared: the longest visible row is full width). */
+  axis: RowAxis = { mode: "duration", scale: "sqrt", shared: true, axisMax: 0 };
   focus: Focus | null = null;
   private selected: SpanRef | null = null;
   private readonly doc: Document;
@@ -69,7 +71,7 @@ export class MinimapView implements InteractionHost, HookHost {
     this.tooltip.hidden = true;
     this.live = el(doc, "div", "wwm-live");
     this.live.setAttribute("aria-live", "polite");
-    this.root.append(style, this.controls.toolbar, this.controls.legend, this.scroll, this.tooltip, this.live);
+    this.root.append(style, this.controls.toolbar, this.controls.legend, this.controls.key, this.scroll, this.tooltip, this.live);
     host.replaceChildren(this.root);
     installAutomationHooks(this.root, this);
     this.interaction = new Interaction(this);
@@ -125,6 +127,9 @@ export class MinimapView implements InteractionHost, HookHost {
     this.controls.update(this.sync.options(), data?.palette ?? null, anyCapped);
     const shown = this.rows.length;
     this.controls.summary.textContent = summaryText(data, shown);
+    let fullWidth = 0;
+    if (data) for (const c of this.rows) fullWidth = Math.max(fullWidth, data.wallTime[c]);
+    this.controls.key.textContent = keyText(this.sync.options(), fullWidth);
     this.scroll.setAttribute(
       "aria-label",
       `Conversation minimap, ${shown} conversations. Arrow keys move between spans and rows, Enter selects, Escape clears.`,
@@ -171,6 +176,8 @@ export class MinimapView implements InteractionHost, HookHost {
           filterHasFeedback: options.filter_has_feedback,
         })
       : new Uint32Array(0);
+    this.axis = { mode: options.width_mode, scale: options.scale, shared: options.time_axis === "shared", axisMax: 0 };
+    if (this.data) for (const c of this.rows) this.axis.axisMax = Math.max(this.axis.axisMax, rowWeight(this.data, c, options.width_mode, options.scale));
     this.updateControls();
   }
 
@@ -226,7 +233,7 @@ export class MinimapView implements InteractionHost, HookHost {
     let g = this.cache.get(c);
     if (!g) {
       if (this.cache.size > CACHE_LIMIT) this.cache.clear();
-      const spans = layoutRow(data, c, this.cols, this.sync.get("width_mode"), this.sync.get("scale"));
+      const spans = layoutRow(data, c, this.cols, this.axis);
       g = { spans, markers: layoutMarkers(data, c, spans, this.cols) };
       this.cache.set(c, g);
     }

@@ -37,6 +37,7 @@ def test_defaults_and_payload(widget: ConversationMinimap, data: ConversationDat
         "filter_category": [],
         "filter_has_feedback": False,
         "width_mode": "duration",
+        "time_axis": "shared",
         "scale": "sqrt",
         "color_by": "category",
         "theme": "auto",
@@ -47,6 +48,23 @@ def test_defaults_and_payload(widget: ConversationMinimap, data: ConversationDat
     assert widget.payload == payload.encode(data)
     assert widget.selected_span is None
     assert data.widget(sort_by="errors").sort_by == "errors"
+
+
+@pytest.mark.parametrize(
+    ("sort_by", "descending"),
+    [("errors", True), ("duration", True), ("rating", False), ("turns", True), ("input", False)],
+)
+def test_sort_keys_start_worst_first(
+    data: ConversationData, sort_by: str, descending: bool
+) -> None:
+    """Most errors, longest, lowest rating first, as the explore notebook promises."""
+    assert data.widget(sort_by=sort_by).sort_descending is descending
+    widget = data.widget()
+    widget.sort_by = sort_by
+    assert widget.sort_descending is descending
+    assert data.widget(sort_by=sort_by, sort_descending=not descending).sort_descending is (
+        not descending
+    )
 
 
 def test_options_are_synced_traits(widget: ConversationMinimap) -> None:
@@ -62,6 +80,7 @@ def test_options_are_synced_traits(widget: ConversationMinimap) -> None:
         ("sort_by", "colour", "sort_by"),
         ("width_mode", "log", "width_mode"),
         ("scale", "cubic", "scale"),
+        ("time_axis", "stretched", "time_axis"),
         ("color_by", "rating", "color_by"),
         ("theme", "sepia", "theme"),
         ("filter_status", ["FAILED"], "filter_status"),

@@ -16,9 +16,11 @@ from weave_widgets.palette import (
     CATEGORIES,
     COLOR_MODES,
     SCALES,
+    SORT_DESCENDING,
     SORT_KEYS,
     STATUS_LEGEND,
     THEME_OPTIONS,
+    TIME_AXES,
     WIDTH_MODES,
 )
 
@@ -46,11 +48,16 @@ class ConversationMinimap(anywidget.AnyWidget):
         b"", help="Binary columnar payload (weave_widgets.minimap._payload)."
     ).tag(sync=True)
     sort_by = traitlets.Enum(SORT_KEYS, default_value="input").tag(sync=True)
-    sort_descending = traitlets.Bool(False).tag(sync=True)
+    sort_descending = traitlets.Bool(
+        False, help="Sort direction; choosing sort_by sets its natural one (SORT_DESCENDING)."
+    ).tag(sync=True)
     filter_status = traitlets.List(traitlets.Enum(STATUS_LEGEND), default_value=[]).tag(sync=True)
     filter_category = traitlets.List(traitlets.Unicode(), default_value=[]).tag(sync=True)
     filter_has_feedback = traitlets.Bool(False).tag(sync=True)
     width_mode = traitlets.Enum(WIDTH_MODES, default_value="duration").tag(sync=True)
+    time_axis = traitlets.Enum(
+        TIME_AXES, default_value="shared", help="One time scale for every row, or fit each row."
+    ).tag(sync=True)
     scale = traitlets.Enum(SCALES, default_value="sqrt").tag(sync=True)
     color_by = traitlets.Enum(COLOR_MODES, default_value="category").tag(sync=True)
     theme = traitlets.Enum(THEME_OPTIONS, default_value="auto").tag(sync=True)
@@ -77,14 +84,23 @@ class ConversationMinimap(anywidget.AnyWidget):
                 f"valid options are {sorted(self._option_names())}"
             )
         self._data = data
+        descending = options.pop("sort_descending", None)
         selected = options.pop("selected", {})
         super().__init__(payload=payload.encode(data), **options)
+        if descending is None:
+            descending = SORT_DESCENDING.get(self.sort_by, False)
+        self.sort_descending = descending
         self.selected = selected
 
     @staticmethod
     def _option_names() -> list[str]:
         # anywidget subclasses the instance's class in __init__, so name this class explicitly.
         return [name for name in ConversationMinimap.class_own_traits() if name != "payload"]
+
+    @traitlets.observe("sort_by")
+    def _natural_direction(self, change: dict[str, Any]) -> None:
+        """A new sort key starts in the direction people ask for first (worst on top)."""
+        self.sort_descending = SORT_DESCENDING[change["new"]]
 
     @traitlets.validate("filter_category")
     def _validate_filter_category(self, proposal: dict[str, Any]) -> list[str]:
