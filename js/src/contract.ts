@@ -86,11 +86,15 @@ export const STATUS_COLORS: Readonly<Record<Status, string>> = { OK: "#2e9e5b", 
 
 /** Rating colours at RATING_STOPS (interpolated in between), readable under white. */
 export const RATING_STOPS = [0.0, 0.5, 1.0] as const;
-export const RATING_COLORS = ["#c0392b", "#9e6a00", "#1e7d45"] as const;
+export const RATING_COLORS = ["#a52a1f", "#7a5200", "#17683a"] as const;
 /** Text colour on a rating badge. */
 export const RATING_TEXT_COLOR = "#ffffff";
 /** Badge colour of a rating that is not a finite number. */
-export const NO_RATING_COLOR = "#8a8f98";
+export const NO_RATING_COLOR = "#6b7079";
+/** The dark theme's rating colours, badge text and no-rating badge. */
+export const RATING_COLORS_DARK = ["#ff9e94", "#f2c14e", "#6fd69a"] as const;
+export const RATING_TEXT_COLOR_DARK = "#16191f";
+export const NO_RATING_COLOR_DARK = "#b7bdc6";
 
 /** The clicked span, as the `selected` trait holds it (or `{}`). */
 export interface Selected {

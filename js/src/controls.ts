@@ -131,13 +131,36 @@ export function buildControls(doc: Document, set: Setter, onPng: () => void): Co
       node.dataset.status = name;
       items.push(node);
     }
+    items.push(chip("turn root span", "wwm-sw-root", false, null));
     items.push(el(doc, "span", "wwm-legend-title", "Feedback"));
     items.push(chip("emoji tag", "wwm-sw-emoji", false, null));
     items.push(chip("text tag", "wwm-sw-tag", false, null));
     items.push(chip("rating 0→1", "wwm-sw-rating", false, null));
     if (anyCapped) items.push(chip("older spans dropped", "wwm-sw-cap", false, null));
     legend.replaceChildren(...items);
+    // One Tab stop for the whole legend; arrow keys move between its chips.
+    const buttons = [...legend.querySelectorAll<HTMLButtonElement>("button.wwm-chip")];
+    buttons.forEach((b, i) => {
+      b.tabIndex = i === legendFocus ? 0 : -1;
+    });
   };
+  let legendFocus = 0;
+  legend.setAttribute("role", "toolbar");
+  legend.setAttribute("aria-label", "Legend and filters");
+  legend.addEventListener("keydown", (e) => {
+    const buttons = [...legend.querySelectorAll<HTMLButtonElement>("button.wwm-chip")];
+    const at = buttons.indexOf(e.target as HTMLButtonElement);
+    if (at < 0) return;
+    const step = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[e.key];
+    const next = step ? (at + step + buttons.length) % buttons.length : e.key === "Home" ? 0 : e.key === "End" ? buttons.length - 1 : -1;
+    if (next < 0) return;
+    e.preventDefault();
+    legendFocus = next;
+    buttons.forEach((b, i) => {
+      b.tabIndex = i === next ? 0 : -1;
+    });
+    buttons[next].focus();
+  });
   return { toolbar, legend, summary, key, update };
 }
 
@@ -158,9 +181,10 @@ export function keyText(options: Pick<Options, "width_mode" | "time_axis" | "sca
   return `Width: wall time per turn${scale}, ${axis}; ${roots}.`;
 }
 
-/** The toolbar summary: how many conversations show, of how many, and the span count. */
-export function summaryText(data: MinimapData | null, shown: number): string {
-  return data
-    ? `${formatCount(shown)} of ${formatCount(data.nConversations)} conversations · ${formatCount(data.nSpans)} spans`
-    : "loading…";
+/** The toolbar summary: how many conversations show, of how many, and how many spans they
+ * hold (``matching``: the spans that pass the span filters, when there are any). */
+export function summaryText(data: MinimapData | null, shown: number, spans: number, filtered: boolean): string {
+  if (!data) return "loading…";
+  const rows = `${formatCount(shown)} of ${formatCount(data.nConversations)} conversations`;
+  return `${rows} · ${formatCount(spans)} ${filtered ? "matching spans" : "spans"}`;
 }

@@ -211,6 +211,21 @@ export function layoutRow(data: MinimapData, c: number, cols: Columns, axis: Row
   );
 }
 
+/** The drawn mark (not a framing band) whose centre is nearest x, or -1 in an empty row. */
+export function nearestSpan(layout: RowLayout, px: number): number {
+  let best = -1;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < layout.x.length; i++) {
+    if (layout.frame[i]) continue;
+    const distance = Math.abs(layout.x[i] + layout.w[i] / 2 - px);
+    if (distance < bestDistance) {
+      best = i;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
 /** The framing span whose turn covers x, or -1. */
 export function frameAt(layout: RowLayout, px: number): number {
   for (let i = 0; i < layout.x.length; i++) {
@@ -294,7 +309,9 @@ export function layoutMarkers(data: MinimapData, c: number, row: RowLayout, cols
       trailing.push(...pieces);
       continue;
     }
-    let cursor = cursors.get(anchorX) ?? anchorX;
+    // Pieces that would run past the row end start further left, so they stay visible.
+    const need = pieces.reduce((sum, p) => sum + p.w + 2, -2);
+    let cursor = cursors.get(anchorX) ?? Math.max(cols.trackX, Math.min(anchorX, rowEnd - need));
     for (const p of pieces) {
       p.x = cursor;
       cursor += p.w + 2;

@@ -1,5 +1,5 @@
 // Canvas drawing of the visible rows.
-import { type ColorBy, RATING_TEXT_COLOR, STATUS_CODE } from "./contract";
+import { type ColorBy, STATUS_CODE } from "./contract";
 import type { MinimapData } from "./decode";
 import { formatDuration, plural } from "./format";
 import { type Columns, FRAME_BAND, type MarkerItem, ROW, type RowGeometry, type RowLayout } from "./layout";
@@ -98,7 +98,7 @@ function drawSpans(ctx: CanvasRenderingContext2D, f: Frame, c: number, y: number
   const top = y + ROW.trackTop;
   // Marks sit above the band where a turn's framing root span is drawn.
   const h = ROW.trackHeight - FRAME_BAND - 1;
-  ctx.strokeStyle = theme.divider;
+  ctx.strokeStyle = theme.turnDivider;
   ctx.lineWidth = 1;
   for (const dx of layout.dividers) {
     const lx = Math.floor(dx * dpr) / dpr + 0.5 / dpr;
@@ -168,12 +168,12 @@ function drawMarkers(ctx: CanvasRenderingContext2D, f: Frame, y: number, items: 
       ctx.arc(item.x + 4, top + h / 2, 1.2, 0, Math.PI * 2);
       ctx.fill();
     } else {
-      ctx.fillStyle = ratingColor(item.value);
+      ctx.fillStyle = ratingColor(item.value, theme.name === "dark");
       ctx.beginPath();
       ctx.roundRect(item.x, top, item.w, h, 3);
       ctx.fill();
-      ctx.fillStyle = RATING_TEXT_COLOR;
-      ctx.font = `700 10px ${theme.font}`;
+      ctx.fillStyle = theme.badgeText;
+      ctx.font = `700 11px ${theme.font}`;
       ctx.textBaseline = "middle";
       ctx.textAlign = "center";
       ctx.fillText(item.text, item.x + item.w / 2, top + h / 2 + 0.5);

@@ -1,5 +1,5 @@
 // Scoped styles of the widget (class prefix wwm-), injected once per widget root.
-import { RATING_COLORS, RATING_STOPS, STATUS_COLORS } from "./contract";
+import { CATEGORY_COLORS, RATING_COLORS, RATING_STOPS, STATUS_COLORS } from "./contract";
 import { THEMES } from "./theme";
 
 const RATING_GRADIENT = RATING_COLORS.map((color, i) => `${color} ${RATING_STOPS[i] * 100}%`).join(",");
@@ -31,7 +31,9 @@ button.wwm-chip{cursor:pointer}
 button.wwm-chip:hover{border-color:var(--wwm-divider)}
 .wwm-chip.wwm-on{border-color:var(--wwm-accent);background:color-mix(in srgb,var(--wwm-accent) 14%,transparent)}
 .wwm-swatch{display:inline-block;width:14px;height:11px;border-radius:2px;flex:none}
-.wwm-sw-ok,.wwm-sw-error{background:repeating-linear-gradient(135deg,var(--wwm-sw) 0 3px,${THEMES.light.hatch} 3px 4.5px);box-shadow:inset 0 0 0 2px var(--wwm-error-outline)}
+.wwm-sw-ok,.wwm-sw-unset{background:var(--wwm-sw)}
+.wwm-sw-root{height:4px;background:${CATEGORY_COLORS.agent}}
+.wwm-sw-error{background:repeating-linear-gradient(135deg,var(--wwm-sw) 0 3px,${THEMES.light.hatch} 3px 4.5px);box-shadow:inset 0 0 0 2px var(--wwm-error-outline)}
 .wwm-sw-emoji{width:auto;height:auto;font-size:12px;line-height:1}
 .wwm-sw-emoji::before{content:"👍"}
 .wwm-sw-tag{width:11px;background:var(--wwm-tag);clip-path:polygon(0 50%,30% 0,100% 0,100% 100%,30% 100%)}
@@ -40,7 +42,7 @@ button.wwm-chip:hover{border-color:var(--wwm-divider)}
 .wwm-scroll{position:relative;overflow-y:auto;overflow-x:hidden;outline:none;border-radius:0 0 8px 8px}
 .wwm-scroll:focus-visible{box-shadow:inset 0 0 0 2px var(--wwm-accent)}
 .wwm-canvas{position:sticky;top:0;display:block}
-.wwm-tooltip{position:absolute;z-index:10;pointer-events:none;max-width:380px;padding:7px 9px;border-radius:6px;
+.wwm-tooltip{position:fixed;z-index:1000;pointer-events:none;max-width:min(380px,calc(100vw - 8px));overflow-wrap:anywhere;padding:7px 9px;border-radius:6px;
   background:var(--wwm-tt-bg);color:var(--wwm-fg);border:1px solid var(--wwm-divider);
   box-shadow:0 4px 14px rgba(0,0,0,.18);line-height:1.45;overflow-wrap:anywhere;white-space:pre-wrap}
 .wwm-tt-title{font-weight:700}

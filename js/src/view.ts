@@ -6,13 +6,15 @@ import { Interaction, type InteractionHost } from "./interaction";
 import type { Focus } from "./keyboard";
 import { type Columns, columns, layoutMarkers, layoutRow, ROW, type RowAxis, type RowGeometry, rowWeight } from "./layout";
 import { draw } from "./render";
-import { maskOf, visibleRows } from "./rows";
+import { maskOf, matchingSpans, visibleRows } from "./rows";
 import { CSS } from "./styles";
 import { type HookHost, installAutomationHooks } from "./testhooks";
 import { detectTheme, THEMES, type Theme, themeVariables, watchTheme } from "./theme";
 import { type Model, ModelSync, OPTION_TRAITS, type SpanRef } from "./sync";
 
 const MIN_HEIGHT = 2 * ROW.height;
+/** Options that change which rows show or their order. */
+const ROW_ORDER_TRAITS: ReadonlySet<string> = new Set(["sort_by", "sort_descending", "filter_status", "filter_category", "filter_has_feedback"]);
 const CACHE_LIMIT = 4000;
 
 export class MinimapView implements InteractionHost, HookHost {
@@ -93,7 +95,7 @@ export class MinimapView implements InteractionHost, HookHost {
   private listen(): void {
     const sync = this.sync;
     sync.onChange("payload", () => void this.loadData());
-    for (const name of OPTION_TRAITS) sync.onChange(name, () => this.applyOptions());
+    for (const name of OPTION_TRAITS) sync.onChange(name, () => this.applyOptions(ROW_ORDER_TRAITS.has(name)));
     sync.onChange("selected", () => this.applySelected(true));
     sync.onChange("height", () => this.resize());
     sync.onChange("theme", () => this.applyTheme());
@@ -126,10 +128,14 @@ export class MinimapView implements InteractionHost, HookHost {
     if (data) for (let c = 0; c < data.nConversations && !anyCapped; c++) anyCapped = data.atSpanCap[c] === 1;
     this.controls.update(this.sync.options(), data?.palette ?? null, anyCapped);
     const shown = this.rows.length;
-    this.controls.summary.textContent = summaryText(data, shown);
+    const options = this.sync.options();
+    const statusMask = data ? maskOf(data.palette.statuses, options.filter_status) : 0;
+    const categoryMask = data ? maskOf(data.palette.categories, options.filter_category) : 0;
+    const spans = data ? matchingSpans(data, this.rows, statusMask, categoryMask) : 0;
+    this.controls.summary.textContent = summaryText(data, shown, spans, Boolean(statusMask || categoryMask));
     let fullWidth = 0;
     if (data) for (const c of this.rows) fullWidth = Math.max(fullWidth, data.wallTime[c]);
-    this.controls.key.textContent = keyText(this.sync.options(), fullWidth);
+    this.controls.key.textContent = keyText(options, fullWidth);
     this.scroll.setAttribute(
       "aria-label",
       `Conversation minimap, ${shown} conversations. Arrow keys move between spans and rows, Enter selects, Escape clears.`,
@@ -181,10 +187,14 @@ export class MinimapView implements InteractionHost, HookHost {
     this.updateControls();
   }
 
-  private applyOptions(): void {
+  /** Options changed: the focus and any tooltip describe rows that may have moved, so they go;
+   * a new order or filter starts at the top (the old offset would show unrelated rows). */
+  private applyOptions(reordered: boolean): void {
     this.cache.clear();
     this.focus = null;
+    this.tooltip.hidden = true;
     this.recomputeRows();
+    if (reordered) this.scroll.scrollTop = 0;
     this.resize();
   }
 

@@ -200,7 +200,11 @@ def _colours() -> list[str]:
         + _doc("Text colour on a rating badge.")
         + f"export const RATING_TEXT_COLOR = {_ts(palette.RATING_TEXT_COLOR)};\n"
         + _doc("Badge colour of a rating that is not a finite number.")
-        + f"export const NO_RATING_COLOR = {_ts(palette.NO_RATING_COLOR)};\n",
+        + f"export const NO_RATING_COLOR = {_ts(palette.NO_RATING_COLOR)};\n"
+        + _doc("The dark theme's rating colours, badge text and no-rating badge.")
+        + f"export const RATING_COLORS_DARK = {_ts(palette.RATING_COLORS_DARK)} as const;\n"
+        + f"export const RATING_TEXT_COLOR_DARK = {_ts(palette.RATING_TEXT_COLOR_DARK)};\n"
+        + f"export const NO_RATING_COLOR_DARK = {_ts(palette.NO_RATING_COLOR_DARK)};\n",
     ]
 
 
