@@ -25,6 +25,8 @@ export interface AutomationHooks {
   rowOf(conversationId: string): number;
   spanRect(conversationId: string, spanIndex: number): Rect | null;
   markerRects(conversationId: string): (Rect & { kind: string; text: string; value: number })[];
+  /** x of the turn dividers of a conversation's row, and whether each span frames its turn. */
+  rowShape(conversationId: string): { dividers: number[]; frames: number[] } | null;
 }
 
 export function automationHooks(host: HookHost): AutomationHooks {
@@ -47,6 +49,13 @@ export function automationHooks(host: HookHost): AutomationHooks {
       return g.spans.frame[spanIndex]
         ? rect(row, g.spans.x[spanIndex], g.spans.w[spanIndex], ROW.trackTop + markH + 1, FRAME_BAND)
         : rect(row, g.spans.x[spanIndex], g.spans.w[spanIndex], ROW.trackTop, markH);
+    },
+    rowShape: (conversationId) => {
+      const row = rowOf(conversationId);
+      if (row < 0) return null;
+      host.reveal(row);
+      const g = host.geometry(row);
+      return { dividers: [...g.spans.dividers], frames: Array.from(g.spans.frame) };
     },
     markerRects: (conversationId) => {
       const row = rowOf(conversationId);
