@@ -21,9 +21,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "tests" / "server")]
 
-from bench.browser import ARGS, CHROMIUM  # noqa: E402
 from test_weave_sdk_end_to_end import SESSION, sdk_environment  # noqa: E402
 
+from bench.browser import ARGS, CHROMIUM  # noqa: E402
 from weave_widgets import local  # noqa: E402
 from weave_widgets.client import WeaveClient  # noqa: E402
 from weave_widgets.data import ConversationData  # noqa: E402
@@ -41,7 +41,7 @@ def sdk_conversation(url: str, home: Path) -> ConversationData:
     env = sdk_environment(url, project, home)
     env["SESSION_PROJECT"] = project
     env["SESSION_THREAD"] = f"thread-{uuid.uuid4().hex[:8]}"
-    done = subprocess.run(
+    done = subprocess.run(  # noqa: S603 (our own session script, with this interpreter)
         [sys.executable, str(SESSION)], env=env, capture_output=True, text=True, check=True
     )
     record = json.loads(done.stdout.strip().splitlines()[-1])

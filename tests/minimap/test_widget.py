@@ -206,7 +206,7 @@ def test_to_html_is_self_contained(widget: ConversationMinimap, tmp_path: Path) 
     assert html.count("</script>") == 3
 
 
-def test_save_png_renders_through_altair(widget: ConversationMinimap, tmp_path: Path) -> None:
+def test_save_png_writes_a_png(widget: ConversationMinimap, tmp_path: Path) -> None:
     small = ConversationMinimap(widget.data.select(["conv-000", "conv-001"]), color_by="status")
     out = small.save_png(tmp_path / "minimap.png", scale=1)
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

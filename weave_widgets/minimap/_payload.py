@@ -27,8 +27,8 @@ Columns (``C`` conversations in row order, ``S`` spans in (conversation, span_in
 
 - ``conversation_id`` (str, C); ``span_offsets``/``feedback_offsets`` (u32, C + 1): the
   conversation's spans/markers are ``[offsets[c], offsets[c + 1])``; ``n_turns``, ``n_errors``
-  (u32, C); ``total_duration_ms``, ``wall_time_ms`` (f64, C); ``mean_rating`` (f64, C, NaN when none);
-  ``at_span_cap`` (u8, C).
+  (u32, C); ``total_duration_ms``, ``wall_time_ms`` (f64, C); ``mean_rating`` (f64, C, NaN
+  when none); ``at_span_cap`` (u8, C).
 - ``span_turn`` (uint, S); ``span_category`` (u8, S, index in ``palette.categories``);
   ``span_status`` (u8, S, index in ``palette.statuses``); ``span_duration_ms`` (uint or f64, S);
   ``span_frames`` (u8, S: 1 when the span frames its turn);

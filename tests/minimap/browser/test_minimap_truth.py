@@ -3,6 +3,7 @@ Tab order and contrast measured from the canvas pixels, in both themes."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -130,7 +131,7 @@ def test_up_and_down_keep_the_horizontal_position(
     ids = data.conversations["conversation_id"].tolist()
     counts = data.conversations.set_index("conversation_id")["n_spans"]
     moved = 0
-    for upper, lower in zip(ids[:12], ids[1:13], strict=True):
+    for upper, lower in itertools.pairwise(ids[:13]):
         if not counts[upper] or not counts[lower]:
             continue
         shape = page.locator(".wwm-root").evaluate("(r, c) => r.weaveMinimap.rowShape(c)", lower)
@@ -145,7 +146,8 @@ def test_up_and_down_keep_the_horizontal_position(
         page.mouse.click(*page_point(page, centre(start), start["y"] + start["h"] / 2))
         page.keyboard.press("ArrowDown")
         match = re.search(r"span (\d+) of (\d+), conversation (\S+)", live(page))
-        assert match and match.group(3) == lower, live(page)
+        assert match, live(page)
+        assert match.group(3) == lower, live(page)
         got = int(match.group(1)) - 1
         marks = [i for i in range(int(counts[lower])) if not shape["frames"][i]]
         nearest = min(marks, key=lambda i: abs(centre(span_rect(page, lower, i)) - centre(start)))
@@ -159,7 +161,9 @@ def test_tab_reaches_the_minimap_in_few_presses(
 ) -> None:
     page, _ = open_minimap()
     page.evaluate("() => document.activeElement && document.activeElement.blur()")
-    for presses in range(1, 30):
+    presses = 0
+    while presses < 30:
+        presses += 1
         page.keyboard.press("Tab")
         if page.evaluate("() => document.activeElement?.classList.contains('wwm-scroll')"):
             break
@@ -189,8 +193,10 @@ def test_tooltip_stays_inside_a_small_output(
     )
     page.mouse.move(*page_point(page, r["x"] + r["w"] / 2, r["y"] + r["h"] / 2))
     box = page.locator(".wwm-tooltip").bounding_box()
-    assert box is not None and tooltip_shown(page)
-    assert box["x"] >= 0 and box["y"] >= 0
+    assert box is not None
+    assert tooltip_shown(page)
+    assert box["x"] >= 0
+    assert box["y"] >= 0
     assert box["x"] + box["width"] <= 420 + 0.5
     assert box["y"] + box["height"] <= 300 + 0.5
     page.screenshot(path=artifacts / "truth-tooltip-small.png")
@@ -241,7 +247,8 @@ def test_contrast_measured_from_pixels(
             # the text's strokes: the pixels furthest from the fill, as a reader sees them
             text = sorted((contrast(p, fill) for p in box), reverse=True)[:12]
             measured.append(min(text))
-    assert measured and min(measured) >= 4.5, measured
+    assert measured
+    assert min(measured) >= 4.5, measured
 
     divider_contrast = []
     for conversation_id in data.conversations["conversation_id"].tolist()[:8]:
@@ -254,5 +261,6 @@ def test_contrast_measured_from_pixels(
         line = pixels(page, shape["dividers"][0] - 2, r["y"] - 2, 5, 1)
         background = line[0]
         divider_contrast.append(max(contrast(p, background) for p in line))
-    assert divider_contrast and min(divider_contrast) >= 3, divider_contrast
+    assert divider_contrast
+    assert min(divider_contrast) >= 3, divider_contrast
     page.locator(".wwm-root").screenshot(path=artifacts / f"truth-contrast-{scheme}.png")
