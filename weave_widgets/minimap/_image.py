@@ -353,7 +353,7 @@ def render(
     full_ms = max((float(conv["wall_time_ms"].iloc[c]) for c in rows), default=0.0)
 
     # header: title line, legend, key
-    header_lines = 3 + (1 if pages > 1 else 0)
+    header_lines = 4 + (1 if pages > 1 else 0)  # title, [page], two legend lines, key
     header = 8 + header_lines * 18 + 6
     height = header + max(1, len(shown)) * ROW_HEIGHT + 4
     k = scale_factor
@@ -648,6 +648,7 @@ def _markers(
     dark: bool,
 ) -> None:
     cursors: dict[float, float] = {}
+    drawn_end = -math.inf  # pieces never overlap: nudged right a little, else left out
     y = top + MARKER_TOP
     by_marker: dict[int, list[float]] = {}
     for index, value in zip(ratings["feedback_index"], ratings["value"], strict=True):
@@ -673,8 +674,12 @@ def _markers(
             _conversation_mark(draw, cursor, y, k, _rgb(t["muted"]))
             cursor += 6
         for kind, label, value in pieces:
-            if cursor + widths[kind] > row_end:
-                break
+            nudged = max(cursor, drawn_end + 1)
+            if nudged - cursor > 6 or nudged + widths[kind] > row_end:
+                cursor += widths[kind] + 2
+                continue
+            cursor = nudged
+            drawn_end = cursor + widths[kind]
             if kind == "emoji":
                 glyph = _emoji(label, round(12 * k))
                 if glyph is not None:
