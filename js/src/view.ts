@@ -58,7 +58,7 @@ export class MinimapView implements InteractionHost, HookHost {
     this.controls = buildControls(
       doc,
       (name, value) => this.sync.set(name, value),
-      () => downloadCanvas(this.canvas, "conversation-minimap.png"),
+      () => downloadCanvas(this.exportImage(), "conversation-minimap.png"),
     );
     this.scroll = el(doc, "div", "wwm-scroll");
     this.scroll.tabIndex = 0;
@@ -232,6 +232,46 @@ export class MinimapView implements InteractionHost, HookHost {
     this.selected = null;
     this.sync.clearSelection();
     this.schedule();
+  }
+
+  /** The canvas with the legend and the width key drawn above it, as the PNG button saves it. */
+  exportImage(): HTMLCanvasElement {
+    const data = this.data;
+    const dpr = this.dpr;
+    const out = this.doc.createElement("canvas");
+    const header = 44;
+    out.width = this.canvas.width;
+    out.height = this.canvas.height + Math.round(header * dpr);
+    const ctx = out.getContext("2d");
+    if (!ctx) return this.canvas;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.fillStyle = this.theme.background;
+    ctx.fillRect(0, 0, this.width, header);
+    ctx.font = `11px ${this.theme.font}`;
+    ctx.textBaseline = "middle";
+    let x = 12;
+    if (data) {
+      data.palette.categories.forEach((name, i) => {
+        ctx.fillStyle = data.palette.categoryColors[i];
+        ctx.fillRect(x, 7, 12, 10);
+        ctx.fillStyle = this.theme.foreground;
+        ctx.fillText(name, x + 16, 12);
+        x += 16 + ctx.measureText(name).width + 12;
+      });
+      const error = data.palette.statuses.indexOf("ERROR");
+      ctx.fillStyle = data.palette.statusColors[error];
+      ctx.fillRect(x, 7, 12, 10);
+      ctx.strokeStyle = this.theme.errorOutline;
+      ctx.lineWidth = 2;
+      ctx.strokeRect(x + 1, 8, 10, 8);
+      ctx.fillStyle = this.theme.foreground;
+      ctx.fillText("ERROR", x + 16, 12);
+    }
+    ctx.fillStyle = this.theme.muted;
+    ctx.fillText(this.controls.key.textContent ?? "", 12, 32, this.width - 24);
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.drawImage(this.canvas, 0, Math.round(header * dpr));
+    return out;
   }
 
   // ---- geometry and painting -----------------------------------------------------------------

@@ -291,4 +291,13 @@ def test_png_button_downloads_the_canvas(
     assert header[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = struct.unpack(">II", header[16:24])
     size = page.locator(".wwm-canvas").evaluate("(c) => [c.width, c.height]")
-    assert [width, height] == size
+    # the rows as drawn, with the legend and the width key above them
+    assert width == size[0]
+    assert height == size[1] + 44
+    from PIL import Image
+
+    image = Image.open(path).convert("RGB")
+    top = {image.getpixel((x, y)) for x in range(0, width, 2) for y in range(0, 44)}
+    assert hex_rgb(CATEGORY_COLORS["agent"]) in top
+    key_ink = {image.getpixel((x, 32)) for x in range(12, 400)}
+    assert len(key_ink) > 3  # the key's text is there
