@@ -135,6 +135,7 @@ export function buildControls(doc: Document, set: Setter, onPng: () => void): Co
     items.push(el(doc, "span", "wwm-legend-title", "Feedback"));
     items.push(chip("emoji tag", "wwm-sw-emoji", false, null));
     items.push(chip("text tag", "wwm-sw-tag", false, null));
+    items.push(chip("conversation feedback", "wwm-sw-conversation", false, null));
     items.push(chip("rating 0→1", "wwm-sw-rating", false, null));
     if (anyCapped) items.push(chip("older spans dropped", "wwm-sw-cap", false, null));
     legend.replaceChildren(...items);

@@ -255,14 +255,17 @@ export function spanAt(layout: RowLayout, px: number, slop = 1): number {
   return -1;
 }
 
-const EMOJI = /^(?:\p{Extended_Pictographic}|\p{Emoji_Component}|\u200d|\ufe0f)+$/u;
+const EMOJI = /^(?:\p{Extended_Pictographic}|\p{Emoji_Component}|\p{Regional_Indicator}|\u200d|\ufe0f|\u20e3)+$/u;
+const FLAG = /\p{Regional_Indicator}{2}/u;
 
-/** True for tags made only of emoji (drawn as the glyph). */
+/** True for tags made only of emoji (drawn as the glyph), flags (two regional indicators) included. */
 export function isEmoji(tag: string): boolean {
-  return /\p{Extended_Pictographic}/u.test(tag) && EMOJI.test(tag);
+  return (/\p{Extended_Pictographic}/u.test(tag) || FLAG.test(tag)) && EMOJI.test(tag);
 }
 
-export type MarkerItemKind = "emoji" | "tag" | "rating";
+/** ``conversation``: the bracket that opens conversation-level feedback, so it never reads as
+ * feedback on the first turn, which starts at the same place. */
+export type MarkerItemKind = "emoji" | "tag" | "rating" | "conversation";
 
 /** One drawn piece of a feedback marker: a tag glyph, a tag mark or a rating badge. */
 export interface MarkerItem {
@@ -279,7 +282,7 @@ export interface MarkerItem {
 /** How far (px) an item may be pushed right to avoid overlapping its left neighbour. */
 export const MAX_MARKER_SHIFT = 6;
 
-export const ITEM_WIDTH: Record<MarkerItemKind, number> = { emoji: 14, tag: 10, rating: 28 };
+export const ITEM_WIDTH: Record<MarkerItemKind, number> = { emoji: 14, tag: 10, rating: 28, conversation: 5 };
 
 /**
  * The marker items of conversation ``c``: pinned at their turn's first span, conversation-level
@@ -302,6 +305,9 @@ export function layoutMarkers(data: MinimapData, c: number, row: RowLayout, cols
       const r = data.ratingOrder[k];
       const value = data.ratingValue[r];
       pieces.push({ kind: "rating", marker: m, x: 0, w: ITEM_WIDTH.rating, text: formatRating(value), value, hidden: 0 });
+    }
+    if (data.feedbackLevel[m] === FEEDBACK_LEVEL.conversation && pieces.length) {
+      pieces.unshift({ kind: "conversation", marker: m, x: 0, w: ITEM_WIDTH.conversation, text: "", value: Number.NaN, hidden: 0 });
     }
     const anchorX =
       data.feedbackLevel[m] === FEEDBACK_LEVEL.conversation ? cols.trackX : turn >= 0 && turn < row.turnX.length ? row.turnX[turn] : Number.NaN;

@@ -51,6 +51,20 @@ function fitText(ctx: CanvasRenderingContext2D, text: string, maxWidth: number):
   return `${text.slice(0, lo)}…`;
 }
 
+/** ``text`` cut in the middle to fit: ids keep their unique ending (``1a5b41…e2c1``). */
+export function fitMiddle(ctx: Pick<CanvasRenderingContext2D, "measureText">, text: string, maxWidth: number): string {
+  if (ctx.measureText(text).width <= maxWidth) return text;
+  const chars = Array.from(text);
+  let keep = chars.length - 1;
+  while (keep > 2) {
+    const tail = Math.min(8, Math.floor(keep / 2));
+    const candidate = `${chars.slice(0, keep - tail).join("")}…${chars.slice(chars.length - tail).join("")}`;
+    if (ctx.measureText(candidate).width <= maxWidth) return candidate;
+    keep--;
+  }
+  return `${chars[0] ?? ""}…`;
+}
+
 function drawLabel(ctx: CanvasRenderingContext2D, f: Frame, c: number, y: number): void {
   const { data, theme, cols } = f;
   const x = 12;
@@ -58,7 +72,7 @@ function drawLabel(ctx: CanvasRenderingContext2D, f: Frame, c: number, y: number
   ctx.fillStyle = theme.foreground;
   ctx.font = `600 12px ${theme.font}`;
   ctx.textBaseline = "alphabetic";
-  ctx.fillText(fitText(ctx, data.conversationIds.get(c), maxWidth), x, y + 16);
+  ctx.fillText(fitMiddle(ctx, data.conversationIds.get(c), maxWidth), x, y + 16);
   const spans = data.spanOffsets[c + 1] - data.spanOffsets[c];
   const parts: [string, string][] = [
     [`${data.atSpanCap[c] ? `${spans}+ spans` : plural(spans, "span")} · ${plural(data.nTurns[c], "turn")}`, theme.muted],
@@ -147,7 +161,17 @@ function drawMarkers(ctx: CanvasRenderingContext2D, f: Frame, y: number, items: 
   const top = y + ROW.markerTop;
   const h = ROW.markerHeight;
   for (const item of items) {
-    if (item.kind === "emoji") {
+    if (item.kind === "conversation") {
+      // A bracket: what follows is about the whole conversation, not its first turn.
+      ctx.strokeStyle = theme.muted;
+      ctx.lineWidth = 1.5;
+      ctx.beginPath();
+      ctx.moveTo(item.x + 4, top + 0.75);
+      ctx.lineTo(item.x + 1, top + 0.75);
+      ctx.lineTo(item.x + 1, top + h - 0.75);
+      ctx.lineTo(item.x + 4, top + h - 0.75);
+      ctx.stroke();
+    } else if (item.kind === "emoji") {
       ctx.font = `12px "Apple Color Emoji","Segoe UI Emoji","Noto Color Emoji",${theme.font}`;
       ctx.textBaseline = "middle";
       ctx.fillStyle = theme.foreground;

@@ -37,6 +37,7 @@ button.wwm-chip:hover{border-color:var(--wwm-divider)}
 .wwm-sw-emoji{width:auto;height:auto;font-size:12px;line-height:1}
 .wwm-sw-emoji::before{content:"👍"}
 .wwm-sw-tag{width:11px;background:var(--wwm-tag);clip-path:polygon(0 50%,30% 0,100% 0,100% 100%,30% 100%)}
+.wwm-sw-conversation{width:4px;border:1.5px solid var(--wwm-muted);border-right:none;border-radius:0}
 .wwm-sw-rating{width:24px;background:linear-gradient(90deg,${RATING_GRADIENT});border-radius:3px}
 .wwm-sw-cap{width:6px;border-left:2px solid var(--wwm-warning);border-radius:0}
 .wwm-scroll{position:relative;overflow-y:auto;overflow-x:hidden;outline:none;border-radius:0 0 8px 8px}

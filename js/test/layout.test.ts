@@ -16,6 +16,7 @@ import {
   weight,
 } from "../src/layout";
 import { type Scale, STATUS_CODE } from "../src/contract";
+import { fitMiddle } from "../src/render";
 import { formatDuration, formatRating, plural } from "../src/format";
 import { expected, sample } from "./helpers";
 
@@ -195,7 +196,12 @@ describe("layoutMarkers", () => {
       else expect(mine[0].x).toBeGreaterThanOrEqual(row.turnX[f.turn_index]);
     });
     const kinds = new Set(items.map((i) => i.kind));
-    expect(kinds).toEqual(new Set(["emoji", "tag", "rating"]));
+    expect(kinds).toEqual(new Set(["conversation", "emoji", "tag", "rating"]));
+    // conversation feedback opens with its bracket, so it never reads as turn-1 feedback
+    feedback.forEach((f, k) => {
+      const mine = items.filter((i) => i.marker === first + k);
+      expect(mine[0].kind === "conversation").toBe(f.level === "conversation");
+    });
     const rating = items.find((i) => i.kind === "rating");
     expect(rating?.text).toBe(formatRating(rating?.value ?? Number.NaN));
   });
@@ -216,11 +222,26 @@ describe("declutter", () => {
   });
 });
 
+describe("fitMiddle", () => {
+  const ctx = { measureText: (t: string) => ({ width: Array.from(t).length * 7 }) as TextMetrics };
+  it("keeps an id's unique ending when it must cut", () => {
+    const id = "1a5b4125-d54d-4f41-902a-8e9c3f7be2c1";
+    const cut = fitMiddle(ctx, id, 140);
+    expect(Array.from(cut).length * 7).toBeLessThanOrEqual(140);
+    expect(cut.endsWith("7be2c1")).toBe(true);
+    expect(cut.startsWith("1a5b")).toBe(true);
+    expect(fitMiddle(ctx, "short", 140)).toBe("short");
+  });
+});
+
 describe("formatting", () => {
   it("detects emoji-only tags", () => {
     expect(isEmoji("👍")).toBe(true);
     expect(isEmoji("👍🏽")).toBe(true);
     expect(isEmoji("🏳️‍🌈")).toBe(true);
+    expect(isEmoji("🇫🇷")).toBe(true); // a country flag is two regional indicators
+    expect(isEmoji("🇫🇷🇩🇪")).toBe(true);
+    expect(isEmoji("FR")).toBe(false);
     expect(isEmoji("great")).toBe(false);
     expect(isEmoji("👍 ok")).toBe(false);
     expect(isEmoji("1")).toBe(false);
