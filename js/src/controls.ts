@@ -34,6 +34,7 @@ function select<K extends Choice>(doc: Document, label: string, name: K, values:
   wrap.append(el(doc, "span", "wwm-field-label", label));
   const sel = el(doc, "select", "wwm-select");
   sel.name = name;
+  sel.setAttribute("aria-label", label);
   for (const value of values) {
     const opt = el(doc, "option", "", value);
     opt.value = value;

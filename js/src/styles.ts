@@ -6,7 +6,7 @@ const RATING_GRADIENT = RATING_COLORS.map((color, i) => `${color} ${RATING_STOPS
 
 export const CSS = `
 .wwm-root{position:relative;font-family:var(--wwm-font);font-size:12px;color:var(--wwm-fg);background:var(--wwm-bg);
-  border:1px solid var(--wwm-divider);border-radius:8px;box-sizing:border-box}
+  border:1px solid var(--wwm-divider);border-radius:8px;box-sizing:border-box;container:wwm/inline-size}
 .wwm-root *{box-sizing:border-box}
 .wwm-toolbar{display:flex;flex-wrap:wrap;align-items:center;gap:6px 10px;padding:8px 12px;border-bottom:1px solid var(--wwm-divider)}
 .wwm-field{display:inline-flex;align-items:center;gap:5px;color:var(--wwm-muted)}
@@ -53,4 +53,11 @@ button.wwm-chip:hover{border-color:var(--wwm-divider)}
 .wwm-tt-section{margin-top:5px;padding-top:4px;border-top:1px solid var(--wwm-divider);font-weight:600}
 .wwm-live{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 .wwm-error{padding:12px;color:${STATUS_COLORS.ERROR};white-space:pre-wrap}
+@container wwm (max-width:760px){
+  .wwm-toolbar{gap:4px 6px;padding:5px 8px}
+  .wwm-field-label,.wwm-legend-title{display:none}
+  .wwm-legend{gap:2px 2px;padding:3px 8px}
+  .wwm-chip{height:20px;padding:0 5px 0 3px;gap:3px}
+  .wwm-key{padding:2px 8px}
+}
 `;
