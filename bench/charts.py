@@ -93,5 +93,5 @@ def rows(sizes: Sizes, seed: int = 0) -> list[Row]:
             "",
             None,
             sizes_note,
-        )
+        ),
     ]
