@@ -139,3 +139,11 @@ def test_listing_shows_both_conversations(
     assert rows.loc[record["conversation_id"], "error_count"] == 1
     assert rows.loc[record["thread_id"], "span_count"] == 5
     assert rows.loc[record["thread_id"], "error_count"] == 1
+
+
+def test_the_sdks_agent_readers_see_both_agents(logged: tuple[str, dict[str, Any]]) -> None:
+    """``client.get_agents()`` / ``get_agent_versions()``: every span counts for the nearest
+    agent above it, so the subagent's three spans are the researcher's."""
+    _, record = logged
+    assert record["agents"] == {"support-bot": [8, 3, 1], "researcher": [3, 1, 0]}
+    assert record["versions"] == [""]  # the Conversation SDK names no version here
