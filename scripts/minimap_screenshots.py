@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
-import subprocess
 import sys
 import tempfile
 import uuid
@@ -21,7 +19,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "tests" / "server")]
 
-from test_weave_sdk_end_to_end import SESSION, sdk_environment  # noqa: E402
+from weave_sdk_run import run_session  # noqa: E402
 
 from bench.browser import ARGS, CHROMIUM  # noqa: E402
 from weave_widgets import local  # noqa: E402
@@ -33,20 +31,15 @@ from weave_widgets.minimap._payload import encode  # noqa: E402
 from weave_widgets.minimap._widget import BUNDLE, ConversationMinimap  # noqa: E402
 
 NOW = datetime.datetime(2026, 3, 1, tzinfo=datetime.UTC)
+SESSION = REPO / "tests" / "server" / "weave_sdk_session.py"
 
 
 def sdk_conversation(url: str, home: Path) -> ConversationData:
     """The SDK session of the end-to-end tests: 3 turns, a tool, a subagent, a failed tool."""
     project = f"sdk/shots-{uuid.uuid4().hex[:8]}"
-    env = sdk_environment(url, project, home)
-    env["SESSION_PROJECT"] = project
-    env["SESSION_THREAD"] = f"thread-{uuid.uuid4().hex[:8]}"
-    done = subprocess.run(  # noqa: S603 (our own session script, with this interpreter)
-        [sys.executable, str(SESSION)], env=env, capture_output=True, text=True, check=True
-    )
-    record = json.loads(done.stdout.strip().splitlines()[-1])
+    record = run_session(SESSION, url, project, home)
     with WeaveClient(project, url=url) as client:
-        return client.conversation_spans([record["conversation_id"], env["SESSION_THREAD"]])
+        return client.conversation_spans([record["conversation_id"], record["thread"]])
 
 
 def demo(url: str, n: int) -> ConversationData:

@@ -301,3 +301,23 @@ def test_png_button_downloads_the_canvas(
     assert hex_rgb(CATEGORY_COLORS["agent"]) in top
     key_ink = {image.getpixel((x, 32)) for x in range(12, 400)}
     assert len(key_ink) > 3  # the key's text is there
+
+
+def test_status_legend_swatches_match_the_marks(
+    open_minimap: Callable[..., tuple[Any, PageLog]],
+) -> None:
+    """OK and UNSET (OTel's success) are plain filled swatches like their marks; ERROR alone is
+    hatched and outlined."""
+    page, _ = open_minimap()
+    swatches = page.evaluate(
+        """() => Object.fromEntries(['ok', 'unset', 'error'].map((name) => {
+            const s = getComputedStyle(document.querySelector(`.wwm-sw-${name}`));
+            return [name, {image: s.backgroundImage, color: s.backgroundColor, inset: s.boxShadow}];
+        }))"""
+    )
+    for name in ("ok", "unset"):
+        assert swatches[name]["image"] == "none", swatches
+        assert swatches[name]["color"] not in ("rgba(0, 0, 0, 0)", "transparent"), swatches
+        assert swatches[name]["inset"] == "none", swatches
+    assert "repeating-linear-gradient" in swatches["error"]["image"], swatches
+    assert swatches["error"]["inset"] != "none", swatches
