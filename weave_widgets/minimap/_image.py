@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import io
 import math
+import zlib
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -715,10 +716,11 @@ def save(image: Image.Image, path: str | Path, scale_factor: float) -> Path:
     out = Path(path)
     suffix = out.suffix.lower()
     if suffix == ".png":
-        image.save(out, format="PNG", compress_level=1)
+        # run-length deflate: the picture is mostly flat colour, so this is faster and smaller
+        image.save(out, format="PNG", compress_level=1, compress_type=zlib.Z_RLE)
         return out
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG", compress_level=1)
+    image.save(buffer, format="PNG", compress_level=1, compress_type=zlib.Z_RLE)
     encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
     w, h = round(image.width / scale_factor), round(image.height / scale_factor)
     if suffix == ".svg":
