@@ -78,7 +78,7 @@ export interface Selected {
 
 /** The synced traits of ConversationMinimap (the anywidget model's state). */
 export interface Traits {
-  /** Binary columnar payload (weave_widgets.minimap._payload). */
+  /** The binary columnar payload (weave_widgets.minimap._payload) when embedded, else empty: views ask for the data with a message. */
   payload: DataView;
   sort_by: SortKey;
   sort_descending: boolean;

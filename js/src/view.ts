@@ -1,6 +1,6 @@
 // The minimap view: builds the DOM, follows the model, lays rows out, sizes the canvas and schedules paints.
 import { buildControls, type Controls, summaryText } from "./controls";
-import { decodePayload, type MinimapData } from "./decode";
+import { asBytes, decodePayload, type MinimapData } from "./decode";
 import { downloadCanvas, el } from "./dom";
 import { Interaction, type InteractionHost } from "./interaction";
 import type { Focus } from "./keyboard";
@@ -14,6 +14,8 @@ import { type Model, ModelSync, OPTION_TRAITS, type SpanRef } from "./sync";
 
 const MIN_HEIGHT = 2 * ROW.height;
 const CACHE_LIMIT = 4000;
+/** How long a view waits for Python's answer before saying the data is not there. */
+const NO_DATA_AFTER_MS = 8000;
 
 export class MinimapView implements InteractionHost, HookHost {
   readonly root: HTMLDivElement;
@@ -91,6 +93,9 @@ export class MinimapView implements InteractionHost, HookHost {
   private listen(): void {
     const sync = this.sync;
     sync.onChange("payload", () => void this.loadData());
+    sync.onMessage("payload", (_, buffers) => {
+      if (buffers.length) void this.loadData(asBytes(buffers[0]));
+    });
     for (const name of OPTION_TRAITS) sync.onChange(name, () => this.applyOptions());
     sync.onChange("selected", () => this.applySelected(true));
     sync.onChange("height", () => this.resize());
@@ -131,11 +136,15 @@ export class MinimapView implements InteractionHost, HookHost {
     );
   }
 
-  private async loadData(): Promise<void> {
+  /** Draw ``bytes`` (a payload message), else the embedded payload; with neither, ask Python. */
+  private async loadData(sent?: Uint8Array): Promise<void> {
     const version = ++this.loadVersion;
     performance.mark("weave-minimap:data-set");
-    const bytes = this.sync.payload();
-    if (!bytes) return;
+    const bytes = sent ?? this.sync.payload();
+    if (!bytes) {
+      this.awaitData();
+      return;
+    }
     let data: MinimapData;
     try {
       data = await decodePayload(bytes);
@@ -152,6 +161,27 @@ export class MinimapView implements InteractionHost, HookHost {
     this.recomputeRows();
     this.applySelected(false);
     this.resize();
+  }
+
+  /** Ask Python for the data; say so where nothing answers (a saved notebook without its kernel). */
+  private awaitData(): void {
+    let asked = false;
+    try {
+      asked = this.sync.send({ kind: "request_payload" });
+    } catch {
+      asked = false; // no live comm: a notebook re-opened from saved widget state
+    }
+    if (this.data) return;
+    const noData = (): void => {
+      if (this.data) return;
+      this.controls.summary.textContent =
+        "The data is not saved with this notebook: run the cell (or pass embed=True) to draw the minimap.";
+      this.root.dataset.ready = "no-data";
+    };
+    if (!asked) return noData();
+    this.controls.summary.textContent = "Loading conversations…";
+    const timer = setTimeout(noData, NO_DATA_AFTER_MS);
+    this.disposers.push(() => clearTimeout(timer));
   }
 
   private showError(error: unknown): void {
