@@ -49,4 +49,5 @@ button.wwm-chip:hover{border-color:var(--wwm-divider)}
 .wwm-tt-section{margin-top:5px;padding-top:4px;border-top:1px solid var(--wwm-divider);font-weight:600}
 .wwm-live{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 .wwm-error{padding:12px;color:${STATUS_COLORS.ERROR};white-space:pre-wrap}
+.wwm-snapshot{display:block;max-width:100%;height:auto;margin:6px 0;background:#fff}
 `;

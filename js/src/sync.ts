@@ -98,6 +98,14 @@ export class ModelSync {
     return bytes.byteLength ? bytes : null;
   }
 
+  /** The static snapshot's PNG bytes (set by Python when displayed), or null. */
+  snapshot(): Uint8Array | null {
+    const raw = this.model.get("snapshot") as DataView | ArrayBuffer | Uint8Array | null | undefined;
+    if (!raw) return null;
+    const bytes = asBytes(raw);
+    return bytes.byteLength ? bytes : null;
+  }
+
   options(): Options {
     return Object.fromEntries(OPTION_TRAITS.map((name) => [name, this.get(name)])) as unknown as Options;
   }

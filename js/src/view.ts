@@ -45,6 +45,7 @@ export class MinimapView implements InteractionHost, HookHost {
   private renders = 0;
   private firstPaintPending = false;
   private loadVersion = 0;
+  private snapshotImage: HTMLImageElement | null = null;
 
   constructor(model: Model, host: HTMLElement) {
     this.sync = new ModelSync(model);
@@ -153,6 +154,7 @@ export class MinimapView implements InteractionHost, HookHost {
       return;
     }
     if (version !== this.loadVersion) return;
+    this.hideSnapshot();
     this.data = data;
     this.cache.clear();
     this.focus = null;
@@ -176,12 +178,33 @@ export class MinimapView implements InteractionHost, HookHost {
       if (this.data) return;
       this.controls.summary.textContent =
         "The data is not saved with this notebook: run the cell (or pass embed=True) to draw the minimap.";
+      this.showSnapshot();
       this.root.dataset.ready = "no-data";
     };
     if (!asked) return noData();
     this.controls.summary.textContent = "Loading conversations…";
     const timer = setTimeout(noData, NO_DATA_AFTER_MS);
     this.disposers.push(() => clearTimeout(timer));
+  }
+
+  /** Show Python's PNG of the first rows in place of the canvas (no data to draw it from). */
+  private showSnapshot(): void {
+    const png = this.sync.snapshot();
+    if (!png || this.snapshotImage) return;
+    const url = URL.createObjectURL(new Blob([png.slice()], { type: "image/png" }));
+    const image = el(this.doc, "img", "wwm-snapshot");
+    image.src = url;
+    image.alt = "A picture of the first conversations, saved with the notebook";
+    this.snapshotImage = image;
+    this.scroll.hidden = true;
+    this.scroll.before(image);
+    this.disposers.push(() => URL.revokeObjectURL(url));
+  }
+
+  private hideSnapshot(): void {
+    this.snapshotImage?.remove();
+    this.snapshotImage = null;
+    this.scroll.hidden = false;
   }
 
   private showError(error: unknown): void {
@@ -215,6 +238,7 @@ export class MinimapView implements InteractionHost, HookHost {
     const name = detectTheme(this.root, this.sync.get("theme"));
     this.theme = THEMES[name];
     this.root.dataset.theme = name;
+    this.root.style.colorScheme = name; // native controls (checkbox, selects) follow too
     for (const [key, value] of Object.entries(themeVariables(this.theme))) this.root.style.setProperty(key, value);
     this.schedule();
   }

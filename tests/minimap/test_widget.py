@@ -327,3 +327,24 @@ def test_rerunning_a_cell_closes_the_widget_it_made(
     assert elsewhere.comm is not None
     assert again.comm is not None
     assert first.data is data  # still usable from Python
+
+
+def test_saved_notebook_shows_the_picture_without_widgets(
+    data: ConversationData, tmp_path: Path
+) -> None:
+    """nbconvert (as viewers do) renders a saved output with no widget state as its PNG."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    widget = ConversationMinimap(data)
+    bundle, metadata = widget._repr_mimebundle_()
+    assert widget.snapshot == base64.b64decode(bundle["image/png"])
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("data.widget()")
+    cell.outputs = [
+        nbformat.v4.new_output("execute_result", data=bundle, metadata=metadata, execution_count=1)
+    ]
+    nb.cells = [cell]
+    html, _ = HTMLExporter().from_notebook_node(nbformat.from_dict(nb))
+    assert f'src="data:image/png;base64,{bundle["image/png"]}"' in html
+    assert "object at 0x" not in html

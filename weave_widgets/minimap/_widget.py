@@ -112,6 +112,11 @@ class ConversationMinimap(anywidget.AnyWidget):
         help="The binary columnar payload (weave_widgets.minimap._payload) when embedded, "
         "else empty: views ask for the data with a message.",
     ).tag(sync=True)
+    snapshot = traitlets.Bytes(
+        b"",
+        help="A small PNG of the first rows (set when the widget is displayed): what a view "
+        "rendered from saved state, with no kernel to send the data, shows instead.",
+    ).tag(sync=True)
     sort_by = traitlets.Enum(SORT_KEYS, default_value="input").tag(sync=True)
     sort_descending = traitlets.Bool(False).tag(sync=True)
     filter_status = traitlets.List(traitlets.Enum(STATUS_LEGEND), default_value=[]).tag(sync=True)
@@ -186,12 +191,16 @@ class ConversationMinimap(anywidget.AnyWidget):
     def close(self) -> None:
         """Close the views and free the encoded payload (the data stays reachable in Python)."""
         self._encoded = None
+        layout = getattr(self, "layout", None)
+        if layout is not None:
+            layout.close()  # else every re-run leaves a LayoutModel in the saved state
         super().close()
 
     @staticmethod
     def _option_names() -> list[str]:
         # anywidget subclasses the instance's class in __init__, so name this class explicitly.
-        return [name for name in ConversationMinimap.class_own_traits() if name != "payload"]
+        skip = ("payload", "snapshot")
+        return [name for name in ConversationMinimap.class_own_traits() if name not in skip]
 
     @traitlets.validate("filter_category")
     def _validate_filter_category(self, proposal: dict[str, Any]) -> list[str]:
@@ -353,4 +362,5 @@ class ConversationMinimap(anywidget.AnyWidget):
             png = b""
         if 0 < len(png) <= SNAPSHOT_MAX_BYTES:
             data["image/png"] = base64.b64encode(png).decode("ascii")
+            self.snapshot = png
         return data, dict(metadata)
