@@ -37,7 +37,8 @@ w"""
 CELLS = [
     "print('SELECTED', json.dumps(w.selected, sort_keys=True))",
     "import ipywidgets\n"
-    "live = [m for m in ipywidgets.Widget.widgets.values() if type(m).__name__ == 'ConversationMinimap']\n"
+    "models = ipywidgets.Widget.widgets.values()\n"
+    "live = [m for m in models if type(m).__name__ == 'ConversationMinimap']\n"
     "print('LIVE', len(live), 'PAYLOAD', len(w.payload))",
 ]
 STDOUT = ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stdout']"
