@@ -30,7 +30,8 @@ button.wwm-chip{cursor:pointer}
 button.wwm-chip:hover{border-color:var(--wwm-divider)}
 .wwm-chip.wwm-on{border-color:var(--wwm-accent);background:color-mix(in srgb,var(--wwm-accent) 14%,transparent)}
 .wwm-swatch{display:inline-block;width:14px;height:11px;border-radius:2px;flex:none}
-.wwm-sw-ok,.wwm-sw-error{background:repeating-linear-gradient(135deg,var(--wwm-sw) 0 3px,${THEMES.light.hatch} 3px 4.5px);box-shadow:inset 0 0 0 2px var(--wwm-error-outline)}
+.wwm-sw-ok,.wwm-sw-unset{background:var(--wwm-sw)}
+.wwm-sw-error{background:repeating-linear-gradient(135deg,var(--wwm-sw) 0 3px,${THEMES.light.hatch} 3px 4.5px);box-shadow:inset 0 0 0 2px var(--wwm-error-outline)}
 .wwm-sw-emoji{width:auto;height:auto;font-size:12px;line-height:1}
 .wwm-sw-emoji::before{content:"👍"}
 .wwm-sw-tag{width:11px;background:var(--wwm-tag);clip-path:polygon(0 50%,30% 0,100% 0,100% 100%,30% 100%)}

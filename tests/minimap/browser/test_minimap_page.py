@@ -276,3 +276,23 @@ def test_png_button_downloads_the_canvas(
     width, height = struct.unpack(">II", header[16:24])
     size = page.locator(".wwm-canvas").evaluate("(c) => [c.width, c.height]")
     assert [width, height] == size
+
+
+def test_status_legend_swatches_match_the_marks(
+    open_minimap: Callable[..., tuple[Any, PageLog]],
+) -> None:
+    """OK and UNSET (OTel's success) are plain filled swatches like their marks; ERROR alone is
+    hatched and outlined."""
+    page, _ = open_minimap()
+    swatches = page.evaluate(
+        """() => Object.fromEntries(['ok', 'unset', 'error'].map((name) => {
+            const s = getComputedStyle(document.querySelector(`.wwm-sw-${name}`));
+            return [name, {image: s.backgroundImage, color: s.backgroundColor, inset: s.boxShadow}];
+        }))"""
+    )
+    for name in ("ok", "unset"):
+        assert swatches[name]["image"] == "none", swatches
+        assert swatches[name]["color"] not in ("rgba(0, 0, 0, 0)", "transparent"), swatches
+        assert swatches[name]["inset"] == "none", swatches
+    assert "repeating-linear-gradient" in swatches["error"]["image"], swatches
+    assert swatches["error"]["inset"] != "none", swatches
