@@ -289,6 +289,10 @@ def test_mime_bundle_carries_a_static_fallback(data: ConversationData) -> None:
     assert len(png) < 400_000
     shown = widget.snapshot_data(3).conversations["n_errors"].tolist()
     assert shown == sorted(c["n_errors"].tolist(), reverse=True)[:3]
+    before = widget.snapshot
+    widget.data = data.select(list(c["conversation_id"][:2]))
+    assert widget.snapshot.startswith(b"\x89PNG")
+    assert widget.snapshot != before  # the saved picture follows the data
     widget.close()
     assert widget._repr_mimebundle_ is None  # ipywidgets: a closed widget shows nothing
 

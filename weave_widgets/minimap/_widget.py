@@ -272,6 +272,8 @@ class ConversationMinimap(anywidget.AnyWidget):
                 self._send_payload()
             if keep and self._span_row(keep["conversation_id"], keep["span_id"]) is None:
                 self.selected = {}
+            if self.snapshot:  # displayed before: keep the saved picture in step
+                self.snapshot = self._fallback_png()
 
     @property
     def selected_span(self) -> pd.DataFrame | None:
@@ -346,6 +348,14 @@ class ConversationMinimap(anywidget.AnyWidget):
         chart.save(rendered, format="png", scale_factor=1)
         return _small_png(rendered.getvalue())
 
+    def _fallback_png(self) -> bytes:
+        """The snapshot PNG, or b"" when it cannot be drawn or would weigh too much."""
+        try:
+            png = self.snapshot_png()
+        except Exception:  # the picture is a courtesy: the widget itself still shows
+            return b""
+        return png if len(png) <= SNAPSHOT_MAX_BYTES else b""
+
     def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict[str, Any], dict[str, Any]] | None:
         """The widget view plus a static fallback: a PNG of the first rows and a one-line
         summary, which front ends that do not run widgets (viewers, nbconvert, a notebook
@@ -356,11 +366,8 @@ class ConversationMinimap(anywidget.AnyWidget):
         data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
         data = dict(data)
         data["text/plain"] = self.summary()
-        try:
-            png = self.snapshot_png()
-        except Exception:  # the picture is a courtesy: the widget itself still shows
-            png = b""
-        if 0 < len(png) <= SNAPSHOT_MAX_BYTES:
+        png = self._fallback_png()
+        if png:
             data["image/png"] = base64.b64encode(png).decode("ascii")
             self.snapshot = png
         return data, dict(metadata)
