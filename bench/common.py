@@ -32,6 +32,7 @@ class Sizes:
     payload: tuple[int, int] = (2_000, 50)
     browser: tuple[int, int] = (20_000, 50)
     chart_conversations: int = 200
+    ingest_spans: int = 50_000
     repeats: int = 3
 
     @classmethod
@@ -45,6 +46,7 @@ class Sizes:
             payload=(60, 10),
             browser=(60, 10),
             chart_conversations=20,
+            ingest_spans=600,
             repeats=1,
         )
 
