@@ -233,3 +233,24 @@ def test_html_page_keeps_script_text_inert() -> None:
     assert html.count("</script>") == 3
     assert "<!--" not in html
     assert "\\u003c/script\\u003e\\u003c!--\\u003cimg" in html
+
+
+def test_too_many_spans_refused_before_anything_is_encoded(
+    data: ConversationData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from weave_widgets.minimap import _widget
+
+    encoded: list[Any] = []
+    monkeypatch.setattr(_widget, "MAX_SPANS", len(data.spans) - 1)
+    monkeypatch.setattr(payload, "encode", lambda *a, **k: encoded.append(a) or b"")
+    with pytest.raises(ValueError, match=r"Narrow the set first: data\.select\(ids\)") as err:
+        ConversationMinimap(data)
+    assert f"{len(data.spans):,} spans" in str(err.value)
+    assert encoded == []
+
+
+def test_up_to_the_limit_paints(data: ConversationData, monkeypatch: pytest.MonkeyPatch) -> None:
+    from weave_widgets.minimap import _widget
+
+    monkeypatch.setattr(_widget, "MAX_SPANS", len(data.spans))
+    assert ConversationMinimap(data).payload
