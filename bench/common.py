@@ -33,6 +33,7 @@ class Sizes:
     browser: tuple[int, int] = (20_000, 50)
     chart_conversations: int = 200
     ingest_spans: int = 50_000
+    scaling: tuple[tuple[int, int], ...] = ((2_000, 50), (20_000, 50), (100_000, 50))
     repeats: int = 3
 
     @classmethod
@@ -47,6 +48,7 @@ class Sizes:
             browser=(60, 10),
             chart_conversations=20,
             ingest_spans=600,
+            scaling=((20, 5), (100, 5)),
             repeats=1,
         )
 
