@@ -67,6 +67,7 @@ def rows(sizes: Sizes, seed: int = 0) -> list[Row]:
             f"{naive_spec_kib:,.0f} KiB"
         )
     return [
+        *widget_png_rows(sizes, data, naive_s, seed),
         Row(
             "charts",
             f"PNG of {len(ids)} conversations ({len(data.spans):,} spans)",
@@ -76,5 +77,41 @@ def rows(sizes: Sizes, seed: int = 0) -> list[Row]:
             "",
             None,
             sizes_note,
-        )
+        ),
     ]
+
+
+WIDGET_PNG_TARGETS = {"small": 1.0, "large": 5.0}
+"""Seconds the widget's ``save_png`` may take for 200 and for 20,000 conversations (issue #16;
+``save_png`` itself belongs to the widget issue #12: this row measures whatever it does)."""
+
+
+def widget_png_rows(sizes: Sizes, small: Any, naive_s: float, seed: int) -> list[Row]:
+    """The widget's own PNG export (``ConversationMinimap.save_png``) at two sizes."""
+    from weave_widgets.minimap._widget import ConversationMinimap
+
+    large = load(*sizes.browser, seed)
+    out = []
+    with tempfile.TemporaryDirectory(prefix="bench-widget-png-") as tmp:
+        for key, data, baseline in (
+            ("small", small, f"{ms(naive_s)} plain Altair (above)"),
+            ("large", large, f"{WIDGET_PNG_TARGETS['large']:.0f} s budget"),
+        ):
+            widget = ConversationMinimap(data)
+            path = Path(tmp) / f"{key}.png"
+            seconds = median_time(lambda w=widget, p=path: w.save_png(p), 1)
+            target = WIDGET_PNG_TARGETS[key]
+            out.append(
+                Row(
+                    "charts",
+                    f"widget save_png, {len(data.conversations):,} conversations "
+                    f"({len(data.spans):,} spans)",
+                    f"{ms(seconds)}, {path.stat().st_size / 1024:,.0f} KiB",
+                    baseline,
+                    (naive_s if key == "small" else target) / seconds,
+                    f"< {target:.0f} s",
+                    seconds < target,
+                    "ConversationMinimap(data).save_png(path) as it stands (issue #12 owns it)",
+                )
+            )
+    return out
