@@ -8,7 +8,7 @@ set is five copies of the seeded 20,000 set with renamed ids (``bench.seed.scale
 ``MAX_SPANS`` the widget refuses before encoding anything, so payload and paint are reported as
 that refusal (and how long it took to say so).
 
-Run one worker by hand: ``python -m bench.scaling URL N_CONV N_SPANS SEED``.
+Run one worker by hand: ``python -m bench.scaling URL PROJECT N_CONV N_SPANS SEED``.
 """
 
 from __future__ import annotations
@@ -20,14 +20,22 @@ from collections.abc import Sequence
 from typing import Any
 
 from bench.common import Row, Sizes, mib, ms, peak_rss, reset_peak_rss, run_worker
-from bench.seed import conversation_ids, project_id, scaled_db, seeded_db, server
+from bench.seed import (
+    conversation_ids,
+    project_id,
+    scaled_db,
+    scaled_project,
+    seeded_db,
+    server,
+)
 
 
-def _db(size: tuple[int, int], seed: int, sizes: Sizes) -> Any:
-    """The seeded file of ``size``; the largest is copies of the one before it."""
+def _db(size: tuple[int, int], seed: int, sizes: Sizes) -> tuple[Any, str]:
+    """The seeded file of ``size`` and its project; the largest is copies of the one before."""
     if size == sizes.scaling[-1] and len(sizes.scaling) > 1:
-        return scaled_db(size[0], size[1], seed, sizes.scaling[-2][0])
-    return seeded_db(*size, seed)
+        base = sizes.scaling[-2][0]
+        return scaled_db(*size, seed, base), scaled_project(*size, seed, base)
+    return seeded_db(*size, seed), project_id(*size, seed)
 
 
 def worker(argv: Sequence[str]) -> dict[str, Any]:
@@ -38,9 +46,8 @@ def worker(argv: Sequence[str]) -> dict[str, Any]:
     from weave_widgets.minimap import _payload as payload
     from weave_widgets.minimap._widget import too_many_spans
 
-    url, n_conv, n_spans, seed = argv
+    url, project, n_conv, _, seed = argv
     ids = conversation_ids(int(n_conv), int(seed))
-    project = project_id(int(n_conv), int(n_spans), int(seed))
 
     async def fetch(wanted: list[str]) -> Any:
         async with AsyncWeaveClient(project, url=url, progress=False) as client:

@@ -225,7 +225,9 @@ def scaled_db(n_conversations: int, n_spans: int, seed: int, base: int) -> Path:
     Seeding five million spans through HTTP would take most of an hour on this machine, so
     copy ``k`` of the base conversations is written in SQLite: conversation ``i`` becomes
     ``i + k * base``, and its span, trace and feedback ids get the suffix ``-k``; the spans,
-    statuses, durations and feedback are otherwise the base set's."""
+    statuses, durations and feedback are otherwise the base set's. The rows keep the base
+    set's project (``scaled_project``): renaming five million rows' key would rewrite every
+    index."""
     if n_conversations % base:
         raise ValueError(f"{n_conversations} is not a multiple of {base}")
     path = cache_dir() / f"c{n_conversations}-s{n_spans}-seed{seed}-x{base}-v{SEED_VERSION}.db"
@@ -236,7 +238,7 @@ def scaled_db(n_conversations: int, n_spans: int, seed: int, base: int) -> Path:
     partial.unlink(missing_ok=True)
     with sqlite3.connect(source) as src, sqlite3.connect(partial) as dst:
         src.backup(dst)
-    old, new = project_id(base, n_spans, seed), project_id(n_conversations, n_spans, seed)
+    old = project_id(base, n_spans, seed)
     prefix = f"conv-{seed}-"
     number = f"CAST(substr(conversation_id, {len(prefix) + 1}) AS INTEGER)"
     conn = sqlite3.connect(partial, isolation_level=None)
@@ -263,9 +265,12 @@ def scaled_db(n_conversations: int, n_spans: int, seed: int, base: int) -> Path:
             "WHERE project_id = ? AND rowid <= ?",
             (old, last["feedback"] or 0),
         )
-    for table in ("spans", "feedback"):
-        conn.execute(f"UPDATE {table} SET project_id = ? WHERE project_id = ?", (new, old))
     conn.execute("COMMIT")
     conn.close()
     os.replace(partial, path)
     return path
+
+
+def scaled_project(n_conversations: int, n_spans: int, seed: int, base: int) -> str:
+    """The project holding the ``scaled_db`` set: the base set's."""
+    return project_id(base, n_spans, seed)
