@@ -69,32 +69,28 @@ def worker(argv: Sequence[str]) -> dict[str, Any]:
     return out
 
 
-def _first_paint(size: tuple[int, int], seed: int) -> float | None:
-    """Seconds from data set to first full paint of the widget's page, or None if refused."""
+def _first_paint(db: Any, project: str, size: tuple[int, int], seed: int) -> float:
+    """Seconds from data set to first full paint of the widget's page of this set."""
     from bench.browser import measure
-    from bench.seed import load
-    from weave_widgets.minimap._widget import too_many_spans
-
-    data = load(*size, seed)
-    if too_many_spans(data) is not None:
-        return None
+    from weave_widgets.client import WeaveClient
     from weave_widgets.minimap._widget import ConversationMinimap
 
-    paint: float = measure(ConversationMinimap(data).to_html(), b'{"spans": []}')["first_paint_s"]
+    with server(db) as url, WeaveClient(project, url=url, progress=False) as client:
+        data = client.conversation_spans(conversation_ids(size[0], seed))
+    page = ConversationMinimap(data).to_html()
+    del data
+    paint: float = measure(page, b'{"spans": []}')["first_paint_s"]
     return paint
 
 
 def rows(sizes: Sizes, seed: int = 0) -> list[Row]:
     results: list[tuple[tuple[int, int], dict[str, Any]]] = []
     for size in sizes.scaling:
-        with server(_db(size, seed, sizes)) as url:
-            found = json.loads(
-                run_worker("bench.scaling", url, str(size[0]), str(size[1]), str(seed))
-            )
-        if size != sizes.scaling[-1]:
-            found["paint"] = _first_paint(size, seed)
-        else:
-            found["paint"] = None if found["refusal"] else _first_paint(size, seed)
+        db, project = _db(size, seed, sizes)
+        with server(db) as url:
+            args = (url, project, str(size[0]), str(size[1]), str(seed))
+            found = json.loads(run_worker("bench.scaling", *args))
+        found["paint"] = None if found["refusal"] else _first_paint(db, project, size, seed)
         results.append((size, found))
     small_size, small = results[0]
     n_small = small["spans"]
