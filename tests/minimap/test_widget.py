@@ -338,6 +338,28 @@ def test_snapshot_rows_follow_the_widgets_filters_and_sort(data: ConversationDat
     assert errors[shown(sort_by="errors")[0]] == errors.max()  # most errors first by default
 
 
+def test_too_many_spans_refused_before_anything_is_encoded(
+    data: ConversationData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from weave_widgets.minimap import _widget
+
+    encoded: list[Any] = []
+    monkeypatch.setattr(_widget, "MAX_SPANS", len(data.spans) - 1)
+    monkeypatch.setattr(payload, "encode", lambda *a, **k: encoded.append(a) or b"")
+    with pytest.raises(ValueError, match=r"Narrow the set first: data\.select\(ids\)") as err:
+        ConversationMinimap(data)
+    assert f"{len(data.spans):,} spans" in str(err.value)
+    assert encoded == []
+
+
+def test_up_to_the_limit_paints(data: ConversationData, monkeypatch: pytest.MonkeyPatch) -> None:
+    from weave_widgets.minimap import _widget
+
+    monkeypatch.setattr(_widget, "MAX_SPANS", len(data.spans))
+    assert ConversationMinimap(data)._encoded  # sent to the view when it renders
+    assert ConversationMinimap(data, embed=True).payload
+
+
 def test_rerunning_a_cell_closes_the_widget_it_made(
     data: ConversationData, monkeypatch: pytest.MonkeyPatch
 ) -> None:

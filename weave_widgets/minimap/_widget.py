@@ -37,6 +37,28 @@ BUILD_HINT = (
 
 SELECTED_KEYS = frozenset({"conversation_id", "trace_id", "span_id"})
 
+MAX_SPANS = 2_000_000
+"""The most spans one widget sends to the browser. One million (20,000 conversations x 50)
+paint in about 60 ms from a 29 MB payload; at 100,000 conversations x 50 the payload would be
+about 145 MB through the kernel's comm and the page would hold several times that, so the
+widget refuses before encoding anything and says how to narrow the set."""
+
+
+def too_many_spans(data: ConversationData) -> str | None:
+    """Why ``data`` is too big for one widget (with how to narrow it), or None."""
+    n_spans, n_conv = len(data.spans), len(data.conversations)
+    if n_spans <= MAX_SPANS:
+        return None
+    return (
+        f"{n_conv:,} conversations with {n_spans:,} spans are more than one minimap sends to "
+        f"the browser (at most {MAX_SPANS:,} spans). Narrow the set first: "
+        "data.select(ids) for some conversations (e.g. "
+        "data.conversations.nlargest(20_000, 'n_errors').conversation_id), a shorter window "
+        "(started_after= / started_before= in conversation_spans), or fewer ids from "
+        "client.list_conversations(limit=...); charts (data.chart(...)) aggregate any size"
+    )
+
+
 SNAPSHOT_ROWS = 12
 """Rows in the static fallback picture: about what the widget shows before scrolling."""
 SNAPSHOT_MAX_BYTES = 400_000
@@ -155,6 +177,9 @@ class ConversationMinimap(anywidget.AnyWidget):
                 f"ConversationMinimap: unknown option(s) {sorted(unknown)}; "
                 f"valid options are {sorted(self._option_names())}"
             )
+        refusal = too_many_spans(data)
+        if refusal is not None:
+            raise ValueError(refusal)
         self._data = data
         descending = options.pop("sort_descending", None)
         self._embed = bool(embed)
