@@ -12,6 +12,8 @@
   ``/table/create``, ``/table/create_from_digests``, ``/table/update``, ``/table/query``,
   ``/table/query_stats``, ``/refs/read_batch``
 - :mod:`.agents`: ``POST /agents/conversations/spans``, ``/agents/spans/query``
+- :mod:`.agent_chat`: ``POST /agents/traces/chat``, ``/agents/conversations/chat``,
+  ``/agents/search`` (the turns' messages, and search over them)
 - :mod:`.otel`: ``POST /agents/otel/v1/traces``, ``/otel/v1/traces``, ``/v1/traces``
 
 Each router takes the store as a :data:`~weave_widgets.server.deps.StoreDep` dependency;
@@ -25,6 +27,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from weave_widgets.server.routes import (
+    agent_chat,
     agents,
     calls,
     calls_query,
@@ -44,6 +47,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     feedback_query.router,
     objects.router,
     agents.router,
+    agent_chat.router,
     otel.router,
     wandb.router,
 )
