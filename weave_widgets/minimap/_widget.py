@@ -12,6 +12,11 @@ import traitlets
 
 from weave_widgets.data._frames import ConversationData
 from weave_widgets.minimap import _payload as payload
+from weave_widgets.minimap._transcripts import (
+    DEFAULT_PREFETCH_BYTES,
+    Transcripts,
+    turns_by_interest,
+)
 from weave_widgets.palette import (
     CATEGORIES,
     COLOR_MODES,
@@ -36,7 +41,9 @@ class ConversationMinimap(anywidget.AnyWidget):
     """One horizontal minimap per conversation: spans as marks, turns, feedback markers.
 
     Options are synced traitlets (settable from Python and from the toolbar); ``selected``
-    is the clicked span (``{}`` or ``{conversation_id, trace_id, span_id}``).
+    is the clicked span (``{}`` or ``{conversation_id, trace_id, span_id}``). Selecting a
+    span opens its turn's transcript in a panel, fetched through the kernel by the data's
+    reader (the client) and cached; the search box filters rows by message content.
     """
 
     if BUNDLE.is_file():
@@ -77,9 +84,15 @@ class ConversationMinimap(anywidget.AnyWidget):
                 f"valid options are {sorted(self._option_names())}"
             )
         self._data = data
+        self._transcripts = Transcripts(data)
         selected = options.pop("selected", {})
         super().__init__(payload=payload.encode(data), **options)
         self.selected = selected
+        self.on_msg(self._on_view_message)
+
+    def _on_view_message(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        """The view's custom messages (transcript, search), answered by the one dispatcher."""
+        self._transcripts.handle(content, self.send)
 
     @staticmethod
     def _option_names() -> list[str]:
@@ -148,6 +161,7 @@ class ConversationMinimap(anywidget.AnyWidget):
             )
         keep = dict(self.selected)
         self._data = value
+        self._transcripts = Transcripts(value)
         with self.hold_sync():
             self.payload = payload.encode(value)
             if keep and self._span_row(keep["conversation_id"], keep["span_id"]) is None:
@@ -160,18 +174,45 @@ class ConversationMinimap(anywidget.AnyWidget):
             return None
         return self._span_row(self.selected["conversation_id"], self.selected["span_id"])
 
+    @property
+    def selected_turn(self) -> pd.DataFrame | None:
+        """The transcript of the selected span's turn (``weave_widgets.data.MESSAGE_COLUMNS``,
+        one row per message), or None when nothing is selected. Fetched once through the
+        data's reader, then cached (the panel shows the same rows)."""
+        if not self.selected:
+            return None
+        return self._transcripts.turn(self.selected["conversation_id"], self.selected["trace_id"])
+
     def options(self) -> dict[str, Any]:
         """The current display options (every synced trait except the payload)."""
         return {name: getattr(self, name) for name in self._option_names()}
 
-    def to_html(self, path: str | os.PathLike[str] | None = None, title: str | None = None) -> str:
+    def to_html(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        title: str | None = None,
+        *,
+        transcripts: bool = False,
+        max_transcript_bytes: int = DEFAULT_PREFETCH_BYTES,
+    ) -> str:
         """A self-contained HTML page of this minimap (works offline, no kernel).
 
+        With ``transcripts=True`` the page carries the turns' transcripts, turns with an
+        error first, up to ``max_transcript_bytes`` of JSON; the panel says when a turn was
+        left out, and without them that reading messages needs a live kernel.
         Writes it to ``path`` when given; returns the HTML either way.
         """
         from weave_widgets.minimap._page import page
 
-        html = page(BUNDLE.read_text(encoding="utf-8"), self.payload, self.options(), title)
+        state = self.options()
+        if transcripts:
+            if max_transcript_bytes < 0:
+                raise ValueError("max_transcript_bytes must be >= 0")
+            turns, omitted = self._transcripts.prefetch(
+                turns_by_interest(self._data), max_transcript_bytes
+            )
+            state["prefetched_transcripts"] = {"turns": turns, "omitted": omitted}
+        html = page(BUNDLE.read_text(encoding="utf-8"), self.payload, state, title)
         if path is not None:
             Path(path).write_text(html, encoding="utf-8")
         return html
