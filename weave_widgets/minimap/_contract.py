@@ -3,8 +3,8 @@
 The sources are Python: ``weave_widgets.palette`` (statuses and their codes, categories,
 feedback levels, option values, colours, custom message kinds and roles), the transcript
 record fields (``weave_widgets.data.MESSAGE_COLUMNS``), the payload format
-(``_payload.MAGIC``/``VERSION``), the feedback types of ``weave_widgets.models`` and the synced traits of
-``ConversationMinimap`` (their TypeScript types and defaults). Regenerate the file after
+(``_payload.MAGIC``/``VERSION``), the feedback types of ``weave_widgets.models`` and the synced
+traits of ``ConversationMinimap`` (their TypeScript types and defaults). Regenerate the file after
 changing any of them::
 
     .venv/bin/python -m weave_widgets.minimap._contract          # rewrite js/src/contract.ts
