@@ -19,7 +19,7 @@ from weave_widgets import WeaveClient
 
 pytest.importorskip("weave")
 
-from test_weave_sdk_end_to_end import sdk_environment  # noqa: E402
+from test_weave_sdk_end_to_end import sdk_environment
 
 SESSION = Path(__file__).with_name("weave_sdk_chat_session.py")
 
@@ -68,7 +68,7 @@ def test_the_sdk_reads_every_turn_back(logged: dict[str, Any]) -> None:
     hotels = json.loads(tool["tool_result"])["hotels"]
     assert hotels == [f"Casa {logged['hostile']}"]  # stored and answered as text, unchanged
     assert first["messages"][2]["assistant_message"]["model"] == "gpt-sim-1"
-    assert first["total_input_tokens"] == 30 and first["total_output_tokens"] == 8
+    assert (first["total_input_tokens"], first["total_output_tokens"]) == (30, 8)
     assert _types(second) == ["user_message", "agent_start", "tool_call", "assistant_message"]
 
 
@@ -83,7 +83,7 @@ def test_the_sdk_reads_the_failing_turn_and_searches(logged: dict[str, Any]) -> 
     assert turn["trace_id"] == logged["traces"][1]
     assert turn["agent_name"] == "travel-bot"
     failed = [m for m in turn["messages"] if m["status_code"] == "ERROR"]
-    assert len(failed) == 1 and failed[0]["type"] == "tool_call"
+    assert [m["type"] for m in failed] == ["tool_call"]
     assert failed[0]["tool_call"]["tool_name"] == "book_room"
     assert failed[0]["error_type"] == "TimeoutError"
     assert failed[0]["status_message"] == "book_room timed out after 10s"
@@ -129,6 +129,6 @@ def test_failed_tool_span_selected_in_the_widget_shows_the_turn(
             },
             sent.append,
         )
-        assert sent[0]["kind"] == "transcript" and sent[0]["request"] == 1
+        assert (sent[0]["kind"], sent[0]["request"]) == ("transcript", 1)
         assert [m["kind"] for m in sent[0]["messages"]] == turn["kind"].tolist()
         assert sent[0]["messages"][2]["error_message"] == "book_room timed out after 10s"
