@@ -1,5 +1,5 @@
 // Scoped styles of the widget (class prefix wwm-), injected once per widget root.
-import { RATING_COLORS, RATING_STOPS, STATUS_COLORS } from "./contract";
+import { CATEGORY_COLORS, RATING_COLORS, RATING_STOPS, STATUS_COLORS } from "./contract";
 import { THEMES } from "./theme";
 
 const RATING_GRADIENT = RATING_COLORS.map((color, i) => `${color} ${RATING_STOPS[i] * 100}%`).join(",");
@@ -61,9 +61,9 @@ button.wwm-chip:hover{border-color:var(--wwm-divider)}
 .wwm-tr-msg{border:1px solid var(--wwm-divider);border-left:4px solid var(--wwm-muted);border-radius:6px;padding:6px 9px;
   line-height:1.45;overflow-wrap:anywhere}
 .wwm-tr-user{border-left-color:var(--wwm-accent);background:color-mix(in srgb,var(--wwm-accent) 8%,transparent)}
-.wwm-tr-assistant{border-left-color:#2b7bd8}
-.wwm-tr-tool{border-left-color:#0f9d8a}
-.wwm-tr-system{border-left-color:#6f4fc6}
+.wwm-tr-assistant{border-left-color:${CATEGORY_COLORS.llm}}
+.wwm-tr-tool{border-left-color:${CATEGORY_COLORS.tool}}
+.wwm-tr-system{border-left-color:${CATEGORY_COLORS.agent}}
 .wwm-tr-failed{border-left-color:${STATUS_COLORS.ERROR};border-color:color-mix(in srgb,${STATUS_COLORS.ERROR} 55%,var(--wwm-divider))}
 .wwm-tr-selected{box-shadow:0 0 0 2px var(--wwm-accent)}
 .wwm-tr-head{display:flex;flex-wrap:wrap;gap:2px 10px;align-items:baseline}
