@@ -39,7 +39,8 @@ def logged(local_server: str, tmp_path_factory: pytest.TempPathFactory) -> dict[
         check=False,
     )
     assert done.returncode == 0, done.stderr[-4000:]
-    record: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    line = next(x for x in done.stdout.splitlines() if x.startswith('{"conversation_id"'))
+    record: dict[str, Any] = json.loads(line)
     record["project"] = project
     return record
 

@@ -29,7 +29,7 @@ def log_conversation() -> tuple[str, list[str]]:
     def remember(turn: Any) -> None:
         traces.append(otel_trace.format_trace_id(turn._otel_span.get_span_context().trace_id))
 
-    ask = f"Find me a hotel in Lisbon {HOSTILE}"
+    ask = f"Find me a hotel in Lisbon, booking ref Zanzibar7731 {HOSTILE}"
     with conv.start_turn(user_message=ask) as turn:
         remember(turn)
         with turn.start_llm(model="gpt-sim-1", provider_name="openai") as llm:
@@ -77,9 +77,12 @@ def main() -> None:
             "turn": turn.model_dump(mode="json"),
             "search": found.model_dump(mode="json"),
             "hostile": HOSTILE,
+            "project": PROJECT,
         },
         sys.stdout,
     )
+    sys.stdout.write("\n")  # the record is a line of its own, whatever the SDK prints after
+    sys.stdout.flush()
     weave.finish()
 
 
