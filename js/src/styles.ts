@@ -73,7 +73,7 @@ button.wwm-chip:hover{border-color:var(--wwm-divider)}
 .wwm-tr-code{white-space:pre-wrap;margin:2px 0 0;padding:5px 7px;border-radius:4px;background:var(--wwm-alt);
   font:11px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;max-height:260px;overflow:auto}
 .wwm-tr-label{font-weight:600;font-size:10px;text-transform:uppercase;letter-spacing:.04em;color:var(--wwm-muted);margin-top:5px}
-.wwm-tr-summary{cursor:pointer;list-style-position:outside}
+.wwm-tr-summary{cursor:pointer;list-style-position:inside}
 .wwm-tr-summary .wwm-tr-head{display:inline-flex}
 .wwm-tr-more{margin-top:4px;height:22px;font-size:11px}
 .wwm-tr-error{color:${STATUS_COLORS.ERROR};font-weight:600;margin-top:4px;white-space:pre-wrap}
