@@ -1,5 +1,14 @@
-// Themes and colours: follow the host theme (JupyterLab, then VS Code, then the OS), rating colours.
-import { NO_RATING_COLOR, RATING_COLORS, RATING_STOPS, type ThemeOption } from "./contract";
+// Themes and colours: follow the host theme (JupyterLab, Notebook 7, Voila, VS Code, marimo, then the OS), rating colours.
+import {
+  NO_RATING_COLOR,
+  NO_RATING_COLOR_DARK,
+  RATING_COLORS,
+  RATING_COLORS_DARK,
+  RATING_STOPS,
+  RATING_TEXT_COLOR,
+  RATING_TEXT_COLOR_DARK,
+  type ThemeOption,
+} from "./contract";
 
 export type ThemeName = Exclude<ThemeOption, "auto">;
 
@@ -17,6 +26,10 @@ export interface Theme {
   hatch: string;
   warning: string;
   tagFill: string;
+  /** Turn dividers: at least 3:1 against the row backgrounds (WCAG non-text contrast). */
+  turnDivider: string;
+  /** Text on a rating badge. */
+  badgeText: string;
   tooltipBackground: string;
   font: string;
 }
@@ -38,6 +51,8 @@ export const THEMES: Record<ThemeName, Theme> = {
     hatch: "#ff8a8a",
     warning: "#9a6700",
     tagFill: "#57606a",
+    turnDivider: "#848d97",
+    badgeText: RATING_TEXT_COLOR,
     tooltipBackground: "#ffffff",
     font: FONT,
   },
@@ -55,6 +70,8 @@ export const THEMES: Record<ThemeName, Theme> = {
     hatch: "#8c1010",
     warning: "#d29922",
     tagFill: "#b1bac4",
+    turnDivider: "#6e7681",
+    badgeText: RATING_TEXT_COLOR_DARK,
     tooltipBackground: "#22272e",
     font: FONT,
   },
@@ -83,7 +100,28 @@ export function luminance(color: string): number {
   return 0.2126 * r + 0.7152 * g + 0.0722 * b;
 }
 
-/** Light or dark, from the preference and the host page around ``el``. */
+/** The theme a host's markers name on ``node`` (body or html), or null when it names none. */
+function markedTheme(node: Element | null | undefined): ThemeName | null {
+  if (!node) return null;
+  const classes = node.classList;
+  // VS Code (notebook webviews): the kind attribute, else the body classes; high contrast light
+  // also carries ``vscode-high-contrast``, so it is checked first.
+  const kind = node.getAttribute("data-vscode-theme-kind");
+  if (kind === "vscode-high-contrast-light" || kind === "vscode-light") return "light";
+  if (kind === "vscode-high-contrast" || kind === "vscode-dark") return "dark";
+  if (classes.contains("vscode-high-contrast-light") || classes.contains("vscode-light")) return "light";
+  if (classes.contains("vscode-high-contrast") || classes.contains("vscode-dark")) return "dark";
+  // marimo: ``dark dark-theme`` or ``light light-theme`` on the body.
+  if (classes.contains("dark-theme") || classes.contains("dark")) return "dark";
+  if (classes.contains("light-theme") || classes.contains("light")) return "light";
+  // Pages that name their scheme in data-theme / theme (e.g. Colab's ``theme="dark"``).
+  const named = node.getAttribute("data-theme") ?? node.getAttribute("theme");
+  return named === "dark" || named === "light" ? named : null;
+}
+
+/** Light or dark, from the preference and the host page around ``el``: JupyterLab, Notebook 7
+ * and Voila (``data-jp-theme-light``, else the ``--jp-layout-color0`` they set), VS Code, marimo,
+ * other pages' markers, then the OS setting. */
 export function detectTheme(el: Element, preference: ThemeOption): ThemeName {
   if (preference !== "auto") return preference;
   const doc = el.ownerDocument;
@@ -93,8 +131,8 @@ export function detectTheme(el: Element, preference: ThemeOption): ThemeName {
   const jpColor = doc.defaultView?.getComputedStyle(el).getPropertyValue("--jp-layout-color0") ?? "";
   const lum = luminance(jpColor);
   if (!Number.isNaN(lum)) return lum < 0.4 ? "dark" : "light";
-  if (body?.classList.contains("vscode-dark") || body?.classList.contains("vscode-high-contrast")) return "dark";
-  if (body?.classList.contains("vscode-light")) return "light";
+  const marked = markedTheme(body) ?? markedTheme(doc.documentElement);
+  if (marked) return marked;
   return doc.defaultView?.matchMedia?.("(prefers-color-scheme: dark)").matches ? "dark" : "light";
 }
 
@@ -102,7 +140,15 @@ export function detectTheme(el: Element, preference: ThemeOption): ThemeName {
 export function watchTheme(el: Element, onChange: () => void): () => void {
   const doc = el.ownerDocument;
   const observer = new MutationObserver(onChange);
-  const attributeFilter = ["class", "style", "data-jp-theme-light", "data-jp-theme-name", "data-theme"];
+  const attributeFilter = [
+    "class",
+    "style",
+    "data-jp-theme-light",
+    "data-jp-theme-name",
+    "data-theme",
+    "theme",
+    "data-vscode-theme-kind",
+  ];
   observer.observe(doc.documentElement, { attributes: true, attributeFilter });
   if (doc.body) observer.observe(doc.body, { attributes: true, attributeFilter });
   const media = doc.defaultView?.matchMedia?.("(prefers-color-scheme: dark)");
@@ -114,16 +160,19 @@ export function watchTheme(el: Element, onChange: () => void): () => void {
 }
 
 const RATING_RGB = RATING_COLORS.map((color) => parseColor(color) as number[]);
+const RATING_RGB_DARK = RATING_COLORS_DARK.map((color) => parseColor(color) as number[]);
 
-/** The colour of a rating: the contract's rating colours, interpolated between their stops. */
-export function ratingColor(value: number): string {
-  if (!Number.isFinite(value)) return NO_RATING_COLOR;
+/** The colour of a rating: the contract's rating colours (the dark theme's when ``dark``),
+ * interpolated between their stops. */
+export function ratingColor(value: number, dark = false): string {
+  if (!Number.isFinite(value)) return dark ? NO_RATING_COLOR_DARK : NO_RATING_COLOR;
+  const rgb = dark ? RATING_RGB_DARK : RATING_RGB;
   const last = RATING_STOPS.length - 1;
   const t = Math.max(RATING_STOPS[0], Math.min(RATING_STOPS[last], value));
   let seg = 0;
   while (seg < last - 1 && t > RATING_STOPS[seg + 1]) seg++;
   const u = (t - RATING_STOPS[seg]) / (RATING_STOPS[seg + 1] - RATING_STOPS[seg]);
-  const mix = RATING_RGB[seg].map((a, i) => Math.round(a + (RATING_RGB[seg + 1][i] - a) * u));
+  const mix = rgb[seg].map((a, i) => Math.round(a + (rgb[seg + 1][i] - a) * u));
   return `rgb(${mix[0]}, ${mix[1]}, ${mix[2]})`;
 }
 

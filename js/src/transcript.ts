@@ -1,6 +1,6 @@
 // The transcript panel and the search box: a selected turn's messages and a message-content filter, fetched
-// through the kernel by custom messages (dicts with `kind`), cached per turn. All server text is inserted as text.
-import type { CustomMessageKind, TranscriptField } from "./contract";
+// through the kernel by custom messages (dicts with `kind`, answered through sync.ts's dispatcher), cached per turn. All server text is inserted as text.
+import type { TranscriptField } from "./contract";
 import { el } from "./dom";
 
 /** One message of a turn, as the kernel sends it (the columns of weave_widgets.data.MESSAGE_COLUMNS). */
@@ -12,48 +12,16 @@ export interface Prefetched {
   omitted: number;
 }
 
-/** What the view needs of the kernel; null in an exported page (no kernel). */
+/** What the panel and the search box need of the kernel: a way to send it a custom message
+ * (answers come back through the view's one dispatcher). null in an exported page (no kernel). */
 export interface Channel {
   send(message: Record<string, unknown>): void;
-  onMessage(fn: (message: unknown) => void): () => void;
-}
-
-interface CustomModel {
-  send?: (content: unknown) => void;
-  on(event: string, fn: (content: unknown) => void): void;
-  off(event: string, fn: (content: unknown) => void): void;
-  get(name: string): unknown;
-}
-
-/** The kernel channel of an anywidget model, or null when the model cannot send (the HTML page's shim). */
-export function channelOf(model: unknown): Channel | null {
-  const m = model as CustomModel;
-  if (typeof m.send !== "function") return null;
-  const send = m.send.bind(m);
-  return {
-    send: (message) => send(message),
-    onMessage: (fn) => {
-      const handler = (content: unknown): void => fn(content);
-      m.on("msg:custom", handler);
-      return () => m.off("msg:custom", handler);
-    },
-  };
 }
 
 /** Transcripts inlined in an exported page's state, or null. */
 export function prefetchedOf(model: unknown): Prefetched | null {
-  const value = (model as CustomModel).get("prefetched_transcripts") as Prefetched | undefined | null;
+  const value = (model as { get(name: string): unknown }).get("prefetched_transcripts") as Prefetched | undefined | null;
   return value && typeof value === "object" && value.turns ? value : null;
-}
-
-/** Route a custom message from the kernel to the handler of its `kind` (the one dispatcher of the view). */
-export function dispatchCustom(message: unknown, handlers: Partial<Record<CustomMessageKind, (m: Record<string, unknown>) => void>>): boolean {
-  if (!message || typeof message !== "object") return false;
-  const m = message as Record<string, unknown>;
-  const handler = handlers[m.kind as CustomMessageKind];
-  if (!handler) return false;
-  handler(m);
-  return true;
 }
 
 /** Characters of a message shown before "Show all". */

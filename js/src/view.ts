@@ -1,20 +1,24 @@
 // The minimap view: builds the DOM, follows the model, lays rows out, sizes the canvas and schedules paints.
-import { buildControls, type Controls, summaryText } from "./controls";
-import { decodePayload, type MinimapData } from "./decode";
+import { buildControls, type Controls, keyText, summaryText } from "./controls";
+import { asBytes, decodePayload, type MinimapData } from "./decode";
 import { downloadCanvas, el } from "./dom";
 import { Interaction, type InteractionHost } from "./interaction";
 import type { Focus } from "./keyboard";
-import { type Columns, columns, layoutMarkers, layoutRow, ROW, type RowGeometry } from "./layout";
+import { type Columns, columns, layoutMarkers, layoutRow, ROW, type RowAxis, type RowGeometry, rowWeight } from "./layout";
 import { draw } from "./render";
-import { maskOf, visibleRows } from "./rows";
+import { maskOf, matchingSpans, visibleRows } from "./rows";
 import { CSS } from "./styles";
 import { type HookHost, installAutomationHooks } from "./testhooks";
 import { detectTheme, THEMES, type Theme, themeVariables, watchTheme } from "./theme";
-import { type Channel, channelOf, dispatchCustom, prefetchedOf, SearchBox, TranscriptPanel } from "./transcript";
-import { conversationIndex, type Model, ModelSync, OPTION_TRAITS, type SpanRef } from "./sync";
+import { type Channel, prefetchedOf, SearchBox, TranscriptPanel } from "./transcript";
+import { conversationIndex, type Message, type Model, ModelSync, OPTION_TRAITS, type SpanRef } from "./sync";
 
 const MIN_HEIGHT = 2 * ROW.height;
+/** Options that change which rows show or their order. */
+const ROW_ORDER_TRAITS: ReadonlySet<string> = new Set(["sort_by", "sort_descending", "filter_status", "filter_category", "filter_has_feedback"]);
 const CACHE_LIMIT = 4000;
+/** How long a view waits for Python's answer before saying the data is not there. */
+const NO_DATA_AFTER_MS = 8000;
 
 export class MinimapView implements InteractionHost, HookHost {
   readonly root: HTMLDivElement;
@@ -27,6 +31,8 @@ export class MinimapView implements InteractionHost, HookHost {
   rows: Uint32Array = new Uint32Array(0);
   cols: Columns = columns(800);
   hoverRow = -1;
+  /** The time axis rows are laid out on (shared: the longest visible row is full width). */
+  axis: RowAxis = { mode: "duration", scale: "sqrt", shared: true, axisMax: 0 };
   focus: Focus | null = null;
   private selected: SpanRef | null = null;
   private readonly doc: Document;
@@ -50,6 +56,7 @@ export class MinimapView implements InteractionHost, HookHost {
   /** Conversations whose messages match the search box, or null (no search). */
   private searchMatches: Set<number> | null = null;
   private searchIds: string[] | null = null;
+  private snapshotImage: HTMLImageElement | null = null;
 
   constructor(model: Model, host: HTMLElement) {
     this.sync = new ModelSync(model);
@@ -61,7 +68,7 @@ export class MinimapView implements InteractionHost, HookHost {
     this.controls = buildControls(
       doc,
       (name, value) => this.sync.set(name, value),
-      () => downloadCanvas(this.canvas, "conversation-minimap.png"),
+      () => downloadCanvas(this.exportImage(), "conversation-minimap.png"),
     );
     this.scroll = el(doc, "div", "wwm-scroll");
     this.scroll.tabIndex = 0;
@@ -76,10 +83,20 @@ export class MinimapView implements InteractionHost, HookHost {
     this.tooltip.hidden = true;
     this.live = el(doc, "div", "wwm-live");
     this.live.setAttribute("aria-live", "polite");
-    this.channel = channelOf(model);
+    this.channel = model.send ? { send: (message) => void this.sync.send(message as Message) } : null;
     this.panel = new TranscriptPanel(doc, this.channel, prefetchedOf(model), () => this.clearSelection());
     this.search = new SearchBox(doc, this.channel, (ids) => this.applySearch(ids));
-    this.root.append(style, this.controls.toolbar, this.controls.legend, this.search.root, this.scroll, this.panel.root, this.tooltip, this.live);
+    this.root.append(
+      style,
+      this.controls.toolbar,
+      this.controls.legend,
+      this.controls.key,
+      this.search.root,
+      this.scroll,
+      this.panel.root,
+      this.tooltip,
+      this.live,
+    );
     host.replaceChildren(this.root);
     installAutomationHooks(this.root, this);
     this.interaction = new Interaction(this);
@@ -101,7 +118,12 @@ export class MinimapView implements InteractionHost, HookHost {
   private listen(): void {
     const sync = this.sync;
     sync.onChange("payload", () => void this.loadData());
-    for (const name of OPTION_TRAITS) sync.onChange(name, () => this.applyOptions());
+    sync.onMessage("transcript", (m) => this.panel.receive(m));
+    sync.onMessage("search", (m) => this.search.receive(m));
+    sync.onMessage("payload", (_, buffers) => {
+      if (buffers.length) void this.loadData(asBytes(buffers[0]));
+    });
+    for (const name of OPTION_TRAITS) sync.onChange(name, () => this.applyOptions(ROW_ORDER_TRAITS.has(name)));
     sync.onChange("selected", () => this.applySelected(true));
     sync.onChange("height", () => this.resize());
     sync.onChange("theme", () => this.applyTheme());
@@ -111,14 +133,6 @@ export class MinimapView implements InteractionHost, HookHost {
     this.disposers.push(() => resizeObserver.disconnect());
     this.watchPixelRatio();
     this.disposers.push(...this.interaction.listen());
-    const channel = this.channel;
-    if (channel) {
-      this.disposers.push(
-        channel.onMessage((message) =>
-          dispatchCustom(message, { transcript: (m) => this.panel.receive(m), search: (m) => this.search.receive(m) }),
-        ),
-      );
-    }
   }
 
   private watchPixelRatio(): void {
@@ -142,18 +156,29 @@ export class MinimapView implements InteractionHost, HookHost {
     if (data) for (let c = 0; c < data.nConversations && !anyCapped; c++) anyCapped = data.atSpanCap[c] === 1;
     this.controls.update(this.sync.options(), data?.palette ?? null, anyCapped);
     const shown = this.rows.length;
-    this.controls.summary.textContent = summaryText(data, shown);
+    const options = this.sync.options();
+    const statusMask = data ? maskOf(data.palette.statuses, options.filter_status) : 0;
+    const categoryMask = data ? maskOf(data.palette.categories, options.filter_category) : 0;
+    const spans = data ? matchingSpans(data, this.rows, statusMask, categoryMask) : 0;
+    this.controls.summary.textContent = summaryText(data, shown, spans, Boolean(statusMask || categoryMask));
+    let fullWidth = 0;
+    if (data) for (const c of this.rows) fullWidth = Math.max(fullWidth, data.wallTime[c]);
+    this.controls.key.textContent = keyText(options, fullWidth);
     this.scroll.setAttribute(
       "aria-label",
       `Conversation minimap, ${shown} conversations. Arrow keys move between spans and rows, Enter selects, Escape clears.`,
     );
   }
 
-  private async loadData(): Promise<void> {
+  /** Draw ``bytes`` (a payload message), else the embedded payload; with neither, ask Python. */
+  private async loadData(sent?: Uint8Array): Promise<void> {
     const version = ++this.loadVersion;
     performance.mark("weave-minimap:data-set");
-    const bytes = this.sync.payload();
-    if (!bytes) return;
+    const bytes = sent ?? this.sync.payload();
+    if (!bytes) {
+      this.awaitData();
+      return;
+    }
     let data: MinimapData;
     try {
       data = await decodePayload(bytes);
@@ -162,6 +187,7 @@ export class MinimapView implements InteractionHost, HookHost {
       return;
     }
     if (version !== this.loadVersion) return;
+    this.hideSnapshot();
     this.data = data;
     this.searchMatches = this.matchesOf(this.searchIds);
     this.cache.clear();
@@ -171,6 +197,48 @@ export class MinimapView implements InteractionHost, HookHost {
     this.recomputeRows();
     this.applySelected(false);
     this.resize();
+  }
+
+  /** Ask Python for the data; say so where nothing answers (a saved notebook without its kernel). */
+  private awaitData(): void {
+    let asked = false;
+    try {
+      asked = this.sync.send({ kind: "request_payload" });
+    } catch {
+      asked = false; // no live comm: a notebook re-opened from saved widget state
+    }
+    if (this.data) return;
+    const noData = (): void => {
+      if (this.data) return;
+      this.controls.summary.textContent =
+        "The data is not saved with this notebook: run the cell (or pass embed=True) to draw the minimap.";
+      this.showSnapshot();
+      this.root.dataset.ready = "no-data";
+    };
+    if (!asked) return noData();
+    this.controls.summary.textContent = "Loading conversations…";
+    const timer = setTimeout(noData, NO_DATA_AFTER_MS);
+    this.disposers.push(() => clearTimeout(timer));
+  }
+
+  /** Show Python's PNG of the first rows in place of the canvas (no data to draw it from). */
+  private showSnapshot(): void {
+    const png = this.sync.snapshot();
+    if (!png || this.snapshotImage) return;
+    const url = URL.createObjectURL(new Blob([png.slice()], { type: "image/png" }));
+    const image = el(this.doc, "img", "wwm-snapshot");
+    image.src = url;
+    image.alt = "A picture of the first conversations, saved with the notebook";
+    this.snapshotImage = image;
+    this.scroll.hidden = true;
+    this.scroll.before(image);
+    this.disposers.push(() => URL.revokeObjectURL(url));
+  }
+
+  private hideSnapshot(): void {
+    this.snapshotImage?.remove();
+    this.snapshotImage = null;
+    this.scroll.hidden = false;
   }
 
   private showError(error: unknown): void {
@@ -192,6 +260,8 @@ export class MinimapView implements InteractionHost, HookHost {
       : new Uint32Array(0);
     const matches = this.searchMatches;
     if (matches) this.rows = this.rows.filter((c) => matches.has(c));
+    this.axis = { mode: options.width_mode, scale: options.scale, shared: options.time_axis === "shared", axisMax: 0 };
+    if (this.data) for (const c of this.rows) this.axis.axisMax = Math.max(this.axis.axisMax, rowWeight(this.data, c, options.width_mode, options.scale));
     this.updateControls();
   }
 
@@ -199,7 +269,7 @@ export class MinimapView implements InteractionHost, HookHost {
   private applySearch(ids: string[] | null): void {
     this.searchIds = ids;
     this.searchMatches = this.matchesOf(ids);
-    this.applyOptions();
+    this.applyOptions(true);
   }
 
   private matchesOf(ids: string[] | null): Set<number> | null {
@@ -226,10 +296,14 @@ export class MinimapView implements InteractionHost, HookHost {
     });
   }
 
-  private applyOptions(): void {
+  /** Options changed: the focus and any tooltip describe rows that may have moved, so they go;
+   * a new order or filter starts at the top (the old offset would show unrelated rows). */
+  private applyOptions(reordered: boolean): void {
     this.cache.clear();
     this.focus = null;
+    this.tooltip.hidden = true;
     this.recomputeRows();
+    if (reordered) this.scroll.scrollTop = 0;
     this.resize();
   }
 
@@ -237,6 +311,7 @@ export class MinimapView implements InteractionHost, HookHost {
     const name = detectTheme(this.root, this.sync.get("theme"));
     this.theme = THEMES[name];
     this.root.dataset.theme = name;
+    this.root.style.colorScheme = name; // native controls (checkbox, selects) follow too
     for (const [key, value] of Object.entries(themeVariables(this.theme))) this.root.style.setProperty(key, value);
     this.schedule();
   }
@@ -270,6 +345,46 @@ export class MinimapView implements InteractionHost, HookHost {
     this.schedule();
   }
 
+  /** The canvas with the legend and the width key drawn above it, as the PNG button saves it. */
+  exportImage(): HTMLCanvasElement {
+    const data = this.data;
+    const dpr = this.dpr;
+    const out = this.doc.createElement("canvas");
+    const header = 44;
+    out.width = this.canvas.width;
+    out.height = this.canvas.height + Math.round(header * dpr);
+    const ctx = out.getContext("2d");
+    if (!ctx) return this.canvas;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.fillStyle = this.theme.background;
+    ctx.fillRect(0, 0, this.width, header);
+    ctx.font = `11px ${this.theme.font}`;
+    ctx.textBaseline = "middle";
+    let x = 12;
+    if (data) {
+      data.palette.categories.forEach((name, i) => {
+        ctx.fillStyle = data.palette.categoryColors[i];
+        ctx.fillRect(x, 7, 12, 10);
+        ctx.fillStyle = this.theme.foreground;
+        ctx.fillText(name, x + 16, 12);
+        x += 16 + ctx.measureText(name).width + 12;
+      });
+      const error = data.palette.statuses.indexOf("ERROR");
+      ctx.fillStyle = data.palette.statusColors[error];
+      ctx.fillRect(x, 7, 12, 10);
+      ctx.strokeStyle = this.theme.errorOutline;
+      ctx.lineWidth = 2;
+      ctx.strokeRect(x + 1, 8, 10, 8);
+      ctx.fillStyle = this.theme.foreground;
+      ctx.fillText("ERROR", x + 16, 12);
+    }
+    ctx.fillStyle = this.theme.muted;
+    ctx.fillText(this.controls.key.textContent ?? "", 12, 32, this.width - 24);
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.drawImage(this.canvas, 0, Math.round(header * dpr));
+    return out;
+  }
+
   // ---- geometry and painting -----------------------------------------------------------------
 
   /** The layout of visible row ``row`` (cached per conversation until options or width change). */
@@ -279,7 +394,7 @@ export class MinimapView implements InteractionHost, HookHost {
     let g = this.cache.get(c);
     if (!g) {
       if (this.cache.size > CACHE_LIMIT) this.cache.clear();
-      const spans = layoutRow(data, c, this.cols, this.sync.get("width_mode"), this.sync.get("scale"));
+      const spans = layoutRow(data, c, this.cols, this.axis);
       g = { spans, markers: layoutMarkers(data, c, spans, this.cols) };
       this.cache.set(c, g);
     }

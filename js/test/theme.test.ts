@@ -13,6 +13,8 @@ const rgb = (hex: string) => `rgb(${(parseColor(hex) as number[]).join(", ")})`;
 
 afterEach(() => {
   document.body.removeAttribute("data-jp-theme-light");
+  document.body.removeAttribute("data-vscode-theme-kind");
+  document.documentElement.removeAttribute("theme");
   document.body.className = "";
   document.body.style.removeProperty("--jp-layout-color0");
 });
@@ -49,6 +51,28 @@ describe("theme", () => {
     expect(detectTheme(el, "auto")).toBe("light");
   });
 
+  it.each([
+    ["vscode-light", "light"],
+    ["vscode-dark", "dark"],
+    ["vscode-high-contrast", "dark"],
+    ["vscode-high-contrast vscode-high-contrast-light", "light"],
+    ["dark dark-theme", "dark"],
+    ["light light-theme", "light"],
+  ])("reads the host's body classes %j as %s", (classes, theme) => {
+    document.body.className = classes;
+    expect(detectTheme(document.body, "auto")).toBe(theme);
+  });
+
+  it("reads VS Code's theme kind and a theme attribute on the page", () => {
+    document.body.setAttribute("data-vscode-theme-kind", "vscode-high-contrast-light");
+    document.body.className = "vscode-high-contrast";
+    expect(detectTheme(document.body, "auto")).toBe("light");
+    document.body.removeAttribute("data-vscode-theme-kind");
+    document.body.className = "";
+    document.documentElement.setAttribute("theme", "dark");
+    expect(detectTheme(document.body, "auto")).toBe("dark");
+  });
+
   it("colours ratings with the contract's colours at its stops, clamped", () => {
     RATING_STOPS.forEach((stop, i) => expect(ratingColor(stop)).toBe(rgb(RATING_COLORS[i])));
     expect(ratingColor(-3)).toBe(rgb(RATING_COLORS[0]));
@@ -56,12 +80,21 @@ describe("theme", () => {
     expect(ratingColor(Number.NaN)).toBe(NO_RATING_COLOR);
   });
 
-  it("keeps rating badges readable in both themes", () => {
+  it("keeps rating badges readable in both themes, with each theme's badge text", () => {
     for (let t = 0; t <= 1.0001; t += 0.05) {
-      const badge = ratingColor(t);
-      expect(contrast(RATING_TEXT_COLOR, badge), `text on ${badge}`).toBeGreaterThanOrEqual(4.5);
       for (const theme of Object.values(THEMES)) {
+        const badge = ratingColor(t, theme.name === "dark");
+        expect(contrast(theme.badgeText, badge), `text on ${badge}`).toBeGreaterThanOrEqual(6);
         expect(contrast(badge, theme.background), `${badge} on ${theme.name}`).toBeGreaterThanOrEqual(3);
+      }
+    }
+    expect(THEMES.light.badgeText).toBe(RATING_TEXT_COLOR);
+  });
+
+  it("draws turn dividers at 3:1 or more against every row background", () => {
+    for (const theme of Object.values(THEMES)) {
+      for (const bg of [theme.background, theme.rowAlt]) {
+        expect(contrast(theme.turnDivider, bg), `${theme.name} divider on ${bg}`).toBeGreaterThanOrEqual(3);
       }
     }
   });

@@ -2,8 +2,6 @@
 import { describe, expect, it } from "vitest";
 import {
   type Channel,
-  channelOf,
-  dispatchCustom,
   messageElement,
   pretty,
   SearchBox,
@@ -34,20 +32,9 @@ const TURN: TranscriptRecord[] = [
   { kind: "assistant_message", role: "assistant", text: "x".repeat(TEXT_PREVIEW_CHARS + 50), status: "UNSET", span_id: "llm2" },
 ];
 
-function fakeChannel(): Channel & { sent: Record<string, unknown>[]; deliver(m: unknown): void } {
-  const listeners = new Set<(m: unknown) => void>();
+function fakeChannel(): Channel & { sent: Record<string, unknown>[] } {
   const sent: Record<string, unknown>[] = [];
-  return {
-    sent,
-    send: (m) => sent.push(m),
-    onMessage: (fn) => {
-      listeners.add(fn);
-      return () => listeners.delete(fn);
-    },
-    deliver: (m) => {
-      for (const fn of listeners) fn(m);
-    },
-  };
+  return { sent, send: (m) => void sent.push(m) };
 }
 
 describe("transcript messages", () => {
@@ -139,7 +126,7 @@ describe("transcript panel", () => {
   });
 });
 
-describe("search box and dispatch", () => {
+describe("search box", () => {
   it("sends the query, keeps only the latest answer, and clears on empty", () => {
     const channel = fakeChannel();
     const results: (string[] | null)[] = [];
@@ -166,20 +153,5 @@ describe("search box and dispatch", () => {
     const box = new SearchBox(document, null, () => {});
     expect(box.input.disabled).toBe(true);
     expect(box.input.placeholder).toContain("needs a live kernel");
-  });
-
-  it("routes kernel messages by kind, and finds the channel of a model that can send", () => {
-    const seen: string[] = [];
-    const handlers = { transcript: () => seen.push("t"), search: () => seen.push("s") };
-    expect(dispatchCustom({ kind: "search" }, handlers)).toBe(true);
-    expect(dispatchCustom({ kind: "transcript" }, handlers)).toBe(true);
-    expect(dispatchCustom({ kind: "other" }, handlers)).toBe(false);
-    expect(dispatchCustom("text", handlers)).toBe(false);
-    expect(seen).toEqual(["s", "t"]);
-    const base = { on: () => {}, off: () => {}, get: () => undefined };
-    expect(channelOf(base)).toBeNull();
-    const sent: unknown[] = [];
-    channelOf({ ...base, send: (m: unknown) => sent.push(m) })?.send({ kind: "search" });
-    expect(sent).toEqual([{ kind: "search" }]);
   });
 });

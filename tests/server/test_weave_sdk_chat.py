@@ -19,7 +19,7 @@ from weave_widgets import WeaveClient
 
 pytest.importorskip("weave")
 
-from test_weave_sdk_end_to_end import sdk_environment
+from weave_sdk_run import sdk_environment
 
 SESSION = Path(__file__).with_name("weave_sdk_chat_session.py")
 

@@ -4,19 +4,15 @@ feedback) in a subprocess; ``WeaveClient`` reads back exactly what it logged."""
 
 from __future__ import annotations
 
-import json
-import os
-import socket
-import subprocess
-import sys
 import uuid
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from weave_sdk_run import FAILURE_SIGNS, run_session
 
-from weave_widgets import WeaveClient, local
+from weave_widgets import WeaveClient
 from weave_widgets.data import ConversationData
 
 pytest.importorskip("weave")
@@ -25,61 +21,14 @@ SESSION = Path(__file__).with_name("weave_sdk_session.py")
 OTEL_STATUS = {0: "UNSET", 1: "OK", 2: "ERROR"}
 
 
-def closed_port() -> int:
-    """A loopback port nobody listens on: the SDK's PyPI version check is sent there (as its
-    HTTPS proxy) and refused at once, so nothing leaves the machine."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def sdk_environment(url: str, project: str, home: Path) -> dict[str, str]:
-    """This process's environment without any W&B or OTel settings, plus what
-    ``weave-widgets serve`` tells a user to paste, plus isolation from the outside world."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("WANDB_", "WF_", "WEAVE_", "OTEL_"))
-        and k.lower() not in ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
-    }
-    proxy = f"http://127.0.0.1:{closed_port()}"
-    env.update(local.weave_sdk_env(url, project))
-    env.update(
-        {
-            "WANDB_ERROR_REPORTING": "false",  # the SDK's Sentry client stays off
-            "WEAVE_PRINT_CALL_LINK": "false",
-            "WANDB_CONFIG_DIR": str(home / "wandb"),
-            "HOME": str(home),
-            "HTTP_PROXY": proxy,
-            "HTTPS_PROXY": proxy,
-            "NO_PROXY": "127.0.0.1,localhost",
-        }
-    )
-    return env
-
-
 @pytest.fixture(scope="module")
 def logged(
     local_server: str, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[str, dict[str, Any]]:
     """Run the SDK session once; return (project, what it says it logged)."""
     project = f"sdk-entity/e2e-{uuid.uuid4().hex[:8]}"
-    home = tmp_path_factory.mktemp("sdk-home")
-    env = sdk_environment(local_server, project, home)
-    env["SESSION_PROJECT"] = project
-    env["SESSION_THREAD"] = f"thread-{uuid.uuid4().hex[:8]}"
-    done = subprocess.run(
-        [sys.executable, str(SESSION)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-4000:]
-    record = json.loads(done.stdout.strip().splitlines()[-1])
-    record["thread_id"] = env["SESSION_THREAD"]
-    record["stderr"] = done.stderr
+    record = run_session(SESSION, local_server, project, tmp_path_factory.mktemp("sdk-home"))
+    record["thread_id"] = record["thread"]
     return project, record
 
 
@@ -97,9 +46,7 @@ def _ms(ns: int) -> int:
 def test_the_sdk_answers_no_route_with_404(logged: tuple[str, dict[str, Any]]) -> None:
     """Every route the SDK used is answered: no 404 or 5xx was logged by the SDK."""
     stderr = logged[1]["stderr"]
-    # the SDK's own words for a failed request (a bare "404" could be part of an id or digest)
-    signs = ("Error code:", "Not Found", "NotFound", "Error sending", "Failed to export", "dropped")
-    for sign in signs:
+    for sign in (*FAILURE_SIGNS, "Failed to export"):
         assert sign not in stderr, stderr[-3000:]
 
 
@@ -192,3 +139,11 @@ def test_listing_shows_both_conversations(
     assert rows.loc[record["conversation_id"], "error_count"] == 1
     assert rows.loc[record["thread_id"], "span_count"] == 5
     assert rows.loc[record["thread_id"], "error_count"] == 1
+
+
+def test_the_sdks_agent_readers_see_both_agents(logged: tuple[str, dict[str, Any]]) -> None:
+    """``client.get_agents()`` / ``get_agent_versions()``: every span counts for the nearest
+    agent above it, so the subagent's three spans are the researcher's."""
+    _, record = logged
+    assert record["agents"] == {"support-bot": [8, 3, 1], "researcher": [3, 1, 0]}
+    assert record["versions"] == [""]  # the Conversation SDK names no version here

@@ -7,16 +7,13 @@ calls with feedback, and gets every one of them back through its own readers
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from weave_sdk_run import FAILURE_SIGNS, run_session
 
 pytest.importorskip("weave")
 
@@ -24,66 +21,15 @@ SESSION = Path(__file__).with_name("weave_sdk_readback_session.py")
 ROWS = [{"q": "What is Weave?", "a": 1}, {"q": "Why?", "a": 2}, {"q": "How?", "a": 3}]
 
 
-def closed_port() -> int:
-    """A loopback port nobody listens on: the SDK's PyPI version check goes there (as its
-    HTTPS proxy) and is refused at once, so nothing leaves the machine."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def environment(url: str, project: str, home: Path) -> dict[str, str]:
-    """This process's environment without W&B, weave, OTel or proxy settings, plus the server
-    URLs, a fake key and isolation from the outside world."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("WANDB_", "WF_", "WEAVE_", "OTEL_"))
-        and k.lower() not in ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
-    }
-    proxy = f"http://127.0.0.1:{closed_port()}"
-    env.update(
-        {
-            "WF_TRACE_SERVER_URL": url,
-            "WANDB_BASE_URL": url,
-            "WANDB_API_KEY": "x" * 40,
-            "WANDB_ERROR_REPORTING": "false",  # the SDK's Sentry client stays off
-            "WEAVE_PRINT_CALL_LINK": "false",
-            "WEAVE_USE_SERVER_CACHE": "false",  # every read goes to the server
-            "WANDB_CONFIG_DIR": str(home / "wandb"),
-            "HOME": str(home),
-            "HTTP_PROXY": proxy,
-            "HTTPS_PROXY": proxy,
-            "NO_PROXY": "127.0.0.1,localhost",
-            "SESSION_PROJECT": project,
-            "SESSION_THREAD": f"thread-{uuid.uuid4().hex[:8]}",
-        }
-    )
-    return env
-
-
 @pytest.fixture(scope="module")
 def session(local_server: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Run the SDK session once; what it published, traced and read back."""
     project = f"sdk-entity/readback-{uuid.uuid4().hex[:8]}"
-    env = environment(local_server, project, tmp_path_factory.mktemp("sdk-home"))
-    done = subprocess.run(
-        [sys.executable, str(SESSION)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-4000:]
-    record: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    record.update(project=project, thread=env["SESSION_THREAD"], stderr=done.stderr)
-    return record
+    return run_session(SESSION, local_server, project, tmp_path_factory.mktemp("sdk-home"))
 
 
 def test_no_request_failed(session: dict[str, Any]) -> None:
-    # the SDK's own words for a failed request (a bare "404" could be part of an id or digest)
-    for sign in ("Error code:", "Not Found", "NotFound", "Task failed", "Error sending", "dropped"):
+    for sign in FAILURE_SIGNS:
         assert sign not in session["stderr"], session["stderr"][-3000:]
 
 

@@ -155,6 +155,10 @@ def main() -> None:
         }
         for c in client.get_calls(filter={"thread_ids": [THREAD]})
     ]
+    agents = {
+        a.agent_name: [a.span_count, a.invocation_count, a.error_count] for a in client.get_agents()
+    }
+    versions = [v.agent_version for v in client.get_agent_versions(agent_name="support-bot")]
     json.dump(
         {
             "conversation_id": conversation_id,
@@ -162,6 +166,8 @@ def main() -> None:
             "spans": recorder.spans,
             "op_turns": [{"id": c.id, "trace_id": c.trace_id} for c in op_turns],
             "calls": calls,
+            "agents": agents,
+            "versions": versions,
         },
         sys.stdout,
     )

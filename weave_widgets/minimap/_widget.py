@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import os
+import weakref
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +25,11 @@ from weave_widgets.palette import (
     CATEGORIES,
     COLOR_MODES,
     SCALES,
+    SORT_DESCENDING,
     SORT_KEYS,
     STATUS_LEGEND,
     THEME_OPTIONS,
+    TIME_AXES,
     WIDTH_MODES,
 )
 
@@ -36,6 +42,62 @@ BUILD_HINT = (
 
 SELECTED_KEYS = frozenset({"conversation_id", "trace_id", "span_id"})
 
+SNAPSHOT_ROWS = 12
+"""Rows in the static fallback picture: about what the widget shows before scrolling."""
+SNAPSHOT_MAX_BYTES = 400_000
+"""The static fallback is left out (text only) rather than saved larger than this."""
+
+_BY_CELL: dict[str, tuple[str, list[weakref.ref[ConversationMinimap]]]] = {}
+"""Live widgets per notebook cell id: (the execution that made them, the widgets)."""
+
+
+def _small_png(png: bytes, colors: int = 128) -> bytes:
+    """``png`` with a palette of ``colors``: the chart's flat fills survive, and the picture
+    saved with every notebook shrinks about 15-fold."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as image:
+        quantized = image.convert("RGB").quantize(
+            colors=colors, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
+        )
+    out = io.BytesIO()
+    quantized.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def _cell_execution() -> tuple[str, str] | None:
+    """(cell id, execute request id) of the code running now, when a Jupyter front end sent
+    them (JupyterLab and Notebook 7 send ``cellId``); None elsewhere (marimo, scripts)."""
+    try:
+        from IPython import get_ipython
+
+        kernel = getattr(get_ipython(), "kernel", None)
+        parent = kernel.get_parent() if kernel is not None else None
+    except Exception:  # no IPython, or an IPython without a kernel
+        return None
+    if not isinstance(parent, dict):
+        return None
+    cell = (parent.get("metadata") or {}).get("cellId")
+    msg_id = (parent.get("header") or {}).get("msg_id")
+    return (str(cell), str(msg_id)) if cell and msg_id else None
+
+
+def _close_earlier_runs(widget: ConversationMinimap) -> None:
+    """Close the widgets an earlier run of this cell made: re-running a cell must not keep the
+    old widget (and its data) alive in the kernel or in the front end's saved widget state."""
+    here = _cell_execution()
+    if here is None:
+        return
+    cell, msg_id = here
+    run, widgets = _BY_CELL.get(cell, ("", []))
+    if run != msg_id:
+        for ref in widgets:
+            old = ref()
+            if old is not None:
+                old.close()
+        widgets = []
+    _BY_CELL[cell] = (msg_id, [*[r for r in widgets if r() is not None], weakref.ref(widget)])
+
 
 class ConversationMinimap(anywidget.AnyWidget):
     """One horizontal minimap per conversation: spans as marks, turns, feedback markers.
@@ -44,20 +106,37 @@ class ConversationMinimap(anywidget.AnyWidget):
     is the clicked span (``{}`` or ``{conversation_id, trace_id, span_id}``). Selecting a
     span opens its turn's transcript in a panel, fetched through the kernel by the data's
     reader (the client) and cached; the search box filters rows by message content.
+
+    The data reaches each view when it renders, as a custom message, so a saved notebook
+    holds only the options and a small picture. ``embed=True`` stores the payload in the
+    widget state instead (``embedded_bytes`` says how big), so a notebook saved with widget
+    state redraws without a kernel.
     """
 
     if BUNDLE.is_file():
         _esm = BUNDLE
 
     payload = traitlets.Bytes(
-        b"", help="Binary columnar payload (weave_widgets.minimap._payload)."
+        b"",
+        help="The binary columnar payload (weave_widgets.minimap._payload) when embedded, "
+        "else empty: views ask for the data with a message.",
+    ).tag(sync=True)
+    snapshot = traitlets.Bytes(
+        b"",
+        help="A small PNG of the first rows (set when the widget is displayed): what a view "
+        "rendered from saved state, with no kernel to send the data, shows instead.",
     ).tag(sync=True)
     sort_by = traitlets.Enum(SORT_KEYS, default_value="input").tag(sync=True)
-    sort_descending = traitlets.Bool(False).tag(sync=True)
+    sort_descending = traitlets.Bool(
+        False, help="Sort direction; choosing sort_by sets its natural one (SORT_DESCENDING)."
+    ).tag(sync=True)
     filter_status = traitlets.List(traitlets.Enum(STATUS_LEGEND), default_value=[]).tag(sync=True)
     filter_category = traitlets.List(traitlets.Unicode(), default_value=[]).tag(sync=True)
     filter_has_feedback = traitlets.Bool(False).tag(sync=True)
     width_mode = traitlets.Enum(WIDTH_MODES, default_value="duration").tag(sync=True)
+    time_axis = traitlets.Enum(
+        TIME_AXES, default_value="shared", help="One time scale for every row, or fit each row."
+    ).tag(sync=True)
     scale = traitlets.Enum(SCALES, default_value="sqrt").tag(sync=True)
     color_by = traitlets.Enum(COLOR_MODES, default_value="category").tag(sync=True)
     theme = traitlets.Enum(THEME_OPTIONS, default_value="auto").tag(sync=True)
@@ -68,7 +147,7 @@ class ConversationMinimap(anywidget.AnyWidget):
         default_value={}, help="{} or {conversation_id, trace_id, span_id}"
     ).tag(sync=True)
 
-    def __init__(self, data: ConversationData, **options: Any) -> None:
+    def __init__(self, data: ConversationData, *, embed: bool = False, **options: Any) -> None:
         if "_esm" not in ConversationMinimap.__dict__:
             raise FileNotFoundError(BUILD_HINT)
         if not isinstance(data, ConversationData):
@@ -85,19 +164,69 @@ class ConversationMinimap(anywidget.AnyWidget):
             )
         self._data = data
         self._transcripts = Transcripts(data)
+        descending = options.pop("sort_descending", None)
+        self._embed = bool(embed)
+        self._encoded: bytes | None = payload.encode(data)
         selected = options.pop("selected", {})
-        super().__init__(payload=payload.encode(data), **options)
+        super().__init__(payload=self._encoded if self._embed else b"", **options)
+        if descending is None:
+            descending = SORT_DESCENDING.get(self.sort_by, False)
+        self.sort_descending = descending
         self.selected = selected
-        self.on_msg(self._on_view_message)
+        self.on_msg(self._on_message)
+        _close_earlier_runs(self)
 
-    def _on_view_message(self, _widget: Any, content: Any, _buffers: Any) -> None:
-        """The view's custom messages (transcript, search), answered by the one dispatcher."""
-        self._transcripts.handle(content, self.send)
+    # ---- how the data reaches the views ---------------------------------------------------
+
+    @property
+    def embed(self) -> bool:
+        """Whether the payload is stored in the widget state (and so in saved notebooks)."""
+        return self._embed
+
+    @property
+    def embedded_bytes(self) -> int:
+        """What ``embed=True`` adds to a notebook saved with widget state: the payload as
+        base64 (4/3 of its bytes)."""
+        return 4 * ((len(self._payload_bytes()) + 2) // 3)
+
+    def _payload_bytes(self) -> bytes:
+        if self._encoded is None:
+            self._encoded = payload.encode(self._data)
+        return self._encoded
+
+    def _on_message(self, _: Any, content: Any, buffers: Sequence[bytes]) -> None:
+        """The one dispatch of custom messages from the views (dicts with a ``kind``)."""
+        if not isinstance(content, dict):
+            return
+        kind = content.get("kind")
+        if kind == "request_payload":
+            self._send_payload()
+        else:  # transcript, search
+            self._transcripts.handle(content, self.send)
+
+    def _send_payload(self) -> None:
+        if self.comm is None:
+            return
+        self.send({"kind": "payload"}, [self._payload_bytes()])
+
+    def close(self) -> None:
+        """Close the views and free the encoded payload (the data stays reachable in Python)."""
+        self._encoded = None
+        layout = getattr(self, "layout", None)
+        if layout is not None:
+            layout.close()  # else every re-run leaves a LayoutModel in the saved state
+        super().close()
 
     @staticmethod
     def _option_names() -> list[str]:
         # anywidget subclasses the instance's class in __init__, so name this class explicitly.
-        return [name for name in ConversationMinimap.class_own_traits() if name != "payload"]
+        skip = ("payload", "snapshot")
+        return [name for name in ConversationMinimap.class_own_traits() if name not in skip]
+
+    @traitlets.observe("sort_by")
+    def _natural_direction(self, change: dict[str, Any]) -> None:
+        """A new sort key starts in the direction people ask for first (worst on top)."""
+        self.sort_descending = SORT_DESCENDING[change["new"]]
 
     @traitlets.validate("filter_category")
     def _validate_filter_category(self, proposal: dict[str, Any]) -> list[str]:
@@ -162,10 +291,16 @@ class ConversationMinimap(anywidget.AnyWidget):
         keep = dict(self.selected)
         self._data = value
         self._transcripts = Transcripts(value)
+        self._encoded = payload.encode(value)
         with self.hold_sync():
-            self.payload = payload.encode(value)
+            if self._embed:
+                self.payload = self._encoded
+            else:
+                self._send_payload()
             if keep and self._span_row(keep["conversation_id"], keep["span_id"]) is None:
                 self.selected = {}
+            if self.snapshot:  # displayed before: keep the saved picture in step
+                self.snapshot = self._fallback_png()
 
     @property
     def selected_span(self) -> pd.DataFrame | None:
@@ -212,20 +347,98 @@ class ConversationMinimap(anywidget.AnyWidget):
                 turns_by_interest(self._data), max_transcript_bytes
             )
             state["prefetched_transcripts"] = {"turns": turns, "omitted": omitted}
-        html = page(BUNDLE.read_text(encoding="utf-8"), self.payload, state, title)
+        html = page(BUNDLE.read_text(encoding="utf-8"), self._payload_bytes(), state, title)
         if path is not None:
             Path(path).write_text(html, encoding="utf-8")
         return html
 
-    def save_png(self, path: str | os.PathLike[str], scale: float = 2) -> Path:
-        """Render the same minimap as a PNG through Altair + vl-convert (no browser needed)."""
-        from weave_widgets.charts import minimap_chart
-        from weave_widgets.charts._export import save
+    def save_png(
+        self,
+        path: str | os.PathLike[str],
+        scale: float = 2,
+        *,
+        width: int = 1100,
+        theme: str = "light",
+        page: int = 1,
+        max_rows: int | None = None,
+    ) -> Path:
+        """Save the minimap as the widget shows it: the same sort, filters, encoding, legend,
+        width key and span-cap marks (a ``.png``, or an ``.svg`` / ``.html`` holding it).
 
-        options: dict[str, Any] = {
-            "color_by": self.color_by,
-            "width_by": self.width_mode,
-            "scale": self.scale,
-        }
-        chart = minimap_chart(self._data, **options)
-        return save(chart, path, scale_factor=scale)
+        More rows than ``max_rows`` (500) are paged: ``page`` picks which, and the image says
+        which rows it shows. Drawn with Pillow (no browser), so 200 conversations take well
+        under a second (``python -m bench``).
+        """
+        from weave_widgets.minimap import _image
+
+        if theme not in ("light", "dark"):
+            raise ValueError(f"save_png: theme must be 'light' or 'dark', not {theme!r}")
+        image = _image.render(
+            self._data,
+            self.options(),
+            width=width,
+            theme=theme,
+            page=page,
+            max_rows=max_rows or _image.MAX_ROWS,
+            scale_factor=scale,
+        )
+        return _image.save(image, Path(path), scale)
+
+    # ---- the static fallback ---------------------------------------------------------------
+
+    def summary(self) -> str:
+        """One line: conversations, spans, errors and feedback (the fallback's text/plain)."""
+        conversations = self._data.conversations
+        n = len(conversations)
+        spans = int(conversations["n_spans"].sum()) if n else 0
+        errors = int(conversations["n_errors"].sum()) if n else 0
+        feedback = int(conversations["n_feedback"].sum()) if n else 0
+        return (
+            f"Conversation minimap: {n:,} conversation{'s' * (n != 1)}, {spans:,} spans, "
+            f"{errors:,} errors, {feedback:,} feedback"
+        )
+
+    def snapshot_data(self, rows: int = SNAPSHOT_ROWS) -> ConversationData:
+        """The first ``rows`` conversations in the widget's current sort and filters: what
+        the widget shows before scrolling, and what the static fallback draws."""
+        from weave_widgets.minimap import _image
+
+        shown = _image.visible_rows(self._data, self.options())[:rows]
+        ids = self._data.conversations["conversation_id"].iloc[shown]
+        return self._data.select(list(ids))
+
+    def snapshot_png(self, rows: int = SNAPSHOT_ROWS) -> bytes:
+        """A PNG of the first ``rows`` conversations as the widget shows them (the same
+        drawing as ``save_png``, one page of ``rows``)."""
+        from weave_widgets.minimap import _image
+
+        image = _image.render(
+            self._data, self.options(), theme="light", max_rows=rows, scale_factor=1
+        )
+        rendered = io.BytesIO()
+        image.save(rendered, format="PNG")
+        return _small_png(rendered.getvalue())
+
+    def _fallback_png(self) -> bytes:
+        """The snapshot PNG, or b"" when it cannot be drawn or would weigh too much."""
+        try:
+            png = self.snapshot_png()
+        except Exception:  # the picture is a courtesy: the widget itself still shows
+            return b""
+        return png if len(png) <= SNAPSHOT_MAX_BYTES else b""
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """The widget view plus a static fallback: a PNG of the first rows and a one-line
+        summary, which front ends that do not run widgets (viewers, nbconvert, a notebook
+        re-opened without its kernel) show instead."""
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if bundle is None:  # a closed widget
+            return None
+        data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
+        data = dict(data)
+        data["text/plain"] = self.summary()
+        png = self._fallback_png()
+        if png:
+            data["image/png"] = base64.b64encode(png).decode("ascii")
+            self.snapshot = png
+        return data, dict(metadata)

@@ -1,5 +1,5 @@
 """Request bodies of the routes only the weave SDK calls: objects, files, tables, refs, and the
-call and feedback readers.
+call and feedback readers, the agent rollups.
 
 They follow the weave SDK 0.54 request types (``weave_server_sdk/types``) and, like the hosted
 server, ignore keys they do not know (the SDK sends options this server has no use for, such
@@ -179,3 +179,26 @@ class FeedbackQueryReq(BaseModel):
     sort_by: list[SortBy] | None = None
     limit: Count | None = None
     offset: Count | None = None
+
+
+# --- agent rollups ---------------------------------------------------------------------------
+
+
+class AgentFilters(BaseModel):
+    agent_name: str | None = None
+
+
+class AgentQueryReq(BaseModel):
+    project_id: str
+    filters: AgentFilters | None = None
+    sort_by: list[SortBy] | None = None
+    limit: Annotated[int, Field(ge=0, le=10_000)] = 100
+    offset: Count = 0
+
+
+class AgentVersionQueryReq(BaseModel):
+    project_id: str
+    agent_name: str
+    sort_by: list[SortBy] | None = None
+    limit: Annotated[int, Field(ge=0, le=10_000)] = 100
+    offset: Count = 0

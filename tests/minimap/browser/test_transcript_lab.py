@@ -27,7 +27,7 @@ SERVER_TESTS = Path(__file__).resolve().parents[2] / "server"
 SETUP = """\
 import json, subprocess, sys
 sys.path.insert(0, {server_tests!r})
-from test_weave_sdk_end_to_end import sdk_environment
+from weave_sdk_run import sdk_environment
 from weave_widgets import local, WeaveClient
 from weave_widgets.demo import write_demo
 

@@ -12,6 +12,7 @@
   ``/table/create``, ``/table/create_from_digests``, ``/table/update``, ``/table/query``,
   ``/table/query_stats``, ``/refs/read_batch``
 - :mod:`.agents`: ``POST /agents/conversations/spans``, ``/agents/spans/query``
+- :mod:`.agent_rollups`: ``POST /agents/query``, ``/agents/agent-versions/query``
 - :mod:`.agent_chat`: ``POST /agents/traces/chat``, ``/agents/conversations/chat``,
   ``/agents/search`` (the turns' messages, and search over them)
 - :mod:`.otel`: ``POST /agents/otel/v1/traces``, ``/otel/v1/traces``, ``/v1/traces``
@@ -28,6 +29,7 @@ from fastapi import APIRouter
 
 from weave_widgets.server.routes import (
     agent_chat,
+    agent_rollups,
     agents,
     calls,
     calls_query,
@@ -47,6 +49,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     feedback_query.router,
     objects.router,
     agents.router,
+    agent_rollups.router,
     agent_chat.router,
     otel.router,
     wandb.router,
