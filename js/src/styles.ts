@@ -57,6 +57,7 @@ button.wwm-chip:hover{border-color:var(--wwm-divider)}
   padding:2px 8px;height:26px;width:min(360px,100%)}
 .wwm-search-input:focus-visible{outline:2px solid var(--wwm-accent);outline-offset:1px}
 .wwm-search-input:disabled{opacity:.6}
+.wwm-search-input::placeholder{color:var(--wwm-muted);opacity:1}
 .wwm-search-status{color:var(--wwm-muted)}
 .wwm-transcript{border-top:1px solid var(--wwm-divider)}
 .wwm-tr-bar{display:flex;align-items:center;gap:8px;padding:6px 12px;border-bottom:1px solid var(--wwm-divider)}

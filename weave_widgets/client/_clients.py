@@ -79,8 +79,7 @@ class _ClientBase(ABC):
     ) -> None:
         self.project = client_project(project)
         self.progress = progress
-        self._settings: dict[str, Any] = {
-            "url": url,
+        self._settings: dict[str, Any] = {  # never the URL as given: it may hold the key
             "timeout": timeout,
             "max_retries": max_retries,
             "backoff_base": backoff_base,
@@ -412,7 +411,7 @@ class AsyncWeaveClient(_ClientBase):
     def blocking(self) -> WeaveClient:
         """A synchronous client with this one's settings: what a widget's kernel handler
         uses to fetch transcripts (it cannot await)."""
-        return WeaveClient(self.project, api_key=self._secret.value, **self._settings)
+        return WeaveClient(self.project, url=self.url, api_key=self._secret.value, **self._settings)
 
     async def list_conversations(
         self,
