@@ -363,6 +363,13 @@ class AgentSpansQueryReq(_Model):
     started_before: datetime.datetime | None = None
 
 
+class AgentGroupMessage(_Model):
+    """A preview of a conversation's first or last message."""
+
+    role: str
+    text: str
+
+
 class AgentSpanGroup(_Model):
     group_keys: dict[str, str]
     span_count: int
@@ -371,6 +378,9 @@ class AgentSpanGroup(_Model):
     total_duration_ms: int = 0
     error_count: int = 0
     agent_names: list[str] = Field(default_factory=list)
+    request_models: list[str] = Field(default_factory=list)
+    first_message: AgentGroupMessage | None = None
+    last_message: AgentGroupMessage | None = None
     first_seen: datetime.datetime | None = None
     last_seen: datetime.datetime | None = None
 
@@ -379,6 +389,206 @@ class AgentSpansQueryRes(_Model):
     spans: list[dict[str, Any]] = Field(default_factory=list)
     groups: list[AgentSpanGroup] = Field(default_factory=list)
     total_count: int = 0
+
+
+# --- reading the conversation (/agents/traces/chat, /agents/conversations/chat, /agents/search)
+# Field for field the weave SDK's vendored models (types/agent_trace_chat_res.py,
+# types/agents/conversation_chat_*.py, types/agent_search_*.py), so its readers accept our answers.
+
+MAX_CHAT_TURNS = 50
+"""Most turns in one ``/agents/conversations/chat`` page (the SDK's own page size)."""
+MAX_SEARCH_LIMIT = 1000
+"""Most conversations one ``/agents/search`` page holds."""
+
+SpanStatus = Literal["UNSET", "OK", "ERROR"]
+MessageType = Literal[
+    "user_message",
+    "assistant_message",
+    "tool_call",
+    "agent_handoff",
+    "agent_start",
+    "context_compacted",
+]
+SearchRole = Literal["", "user", "assistant", "system", "tool", "tool_call", "tool_result"]
+
+
+class TraceChatReq(_Model):
+    project_id: str
+    trace_id: str
+    include_feedback: bool = False
+    include_model_tool_calls: bool = False
+
+
+class ConversationChatReq(_Model):
+    project_id: str
+    conversation_id: str
+    include_feedback: bool = False
+    include_model_tool_calls: bool = False
+    limit: int = Field(default=MAX_CHAT_TURNS, ge=1, le=MAX_CHAT_TURNS)
+    offset: Annotated[Int64, Field(ge=0)] = 0
+    """Most-recent turns to skip; the page itself is in chronological order."""
+
+
+class ChatFeedback(_Model):
+    """A feedback row of the chat projection (the SDK's ``Feedback``)."""
+
+    id: str
+    feedback_type: str
+    payload: dict[str, Any] = Field(default_factory=dict)
+    weave_ref: str
+    created_at: datetime.datetime | None = None
+    creator: str | None = None
+    wb_user_id: str | None = None
+    annotation_ref: str | None = None
+    call_ref: str | None = None
+    runnable_ref: str | None = None
+    trigger_ref: str | None = None
+    scorer_tags: list[str] = Field(default_factory=list)
+    scorer_tag_reasons: dict[str, str] = Field(default_factory=dict)
+    scorer_tag_confidences: dict[str, float] = Field(default_factory=dict)
+    scorer_ratings: dict[str, float] = Field(default_factory=dict)
+    scorer_rating_reasons: dict[str, str] = Field(default_factory=dict)
+    scorer_rating_confidences: dict[str, float] = Field(default_factory=dict)
+
+
+class ChatUserMessage(_Model):
+    text: str
+    content_refs: list[str] = Field(default_factory=list)
+
+
+class ChatAssistantMessage(_Model):
+    text: str
+    content_refs: list[str] = Field(default_factory=list)
+    model: str | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    reasoning_tokens: int | None = None
+    reasoning_content: str | None = None
+    duration_ms: int | None = None
+    status: SpanStatus | None = None
+    input_cost_usd: float | None = None
+    output_cost_usd: float | None = None
+    total_cost_usd: float | None = None
+
+
+class ChatToolCall(_Model):
+    tool_name: str | None = None
+    tool_arguments: str | None = None
+    tool_result: str | None = None
+    duration_ms: int | None = None
+    status: SpanStatus | None = None
+    content_refs: list[str] = Field(default_factory=list)
+
+
+class ChatAgentStart(_Model):
+    model: str | None = None
+    status: SpanStatus | None = None
+    system_instructions: str | None = None
+    tool_definitions: str | None = None
+
+
+class ChatContextCompacted(_Model):
+    compaction_summary: str | None = None
+    compaction_items_before: int | None = None
+    compaction_items_after: int | None = None
+
+
+class ChatMessage(_Model):
+    """One event of a turn; exactly one payload, the one named by ``type``, is set."""
+
+    type: MessageType
+    span_id: str | None = None
+    started_at: datetime.datetime | None = None
+    agent_name: str | None = None
+    agent_version: str | None = None
+    status_code: SpanStatus | None = None
+    status_message: str | None = None
+    error_type: str | None = None
+    feedback: list[ChatFeedback] | None = None
+    user_message: ChatUserMessage | None = None
+    assistant_message: ChatAssistantMessage | None = None
+    tool_call: ChatToolCall | None = None
+    agent_start: ChatAgentStart | None = None
+    context_compacted: ChatContextCompacted | None = None
+    agent_handoff: dict[str, Any] | None = None
+
+
+class TraceChatRes(_Model):
+    """One turn (one ``trace_id``) as an ordered list of messages."""
+
+    trace_id: str
+    messages: list[ChatMessage] = Field(default_factory=list)
+    agent_name: str | None = None
+    agent_version: str | None = None
+    started_at: datetime.datetime | None = None
+    ended_at: datetime.datetime | None = None
+    status_code: SpanStatus | None = None
+    provider: str | None = None
+    root_span_name: str | None = None
+    total_input_tokens: int = 0
+    total_output_tokens: int = 0
+    total_reasoning_tokens: int = 0
+    total_cache_creation_input_tokens: int = 0
+    total_cache_read_input_tokens: int = 0
+    total_cost_usd: float | None = None
+    total_duration_ms: int | None = None
+    wb_user_id: str | None = None
+    feedback: list[ChatFeedback] | None = None
+
+
+class ConversationChatRes(_Model):
+    """A page of a conversation's turns, oldest first within the page."""
+
+    conversation_id: str
+    turns: list[TraceChatRes] = Field(default_factory=list)
+    total_turns: int = 0
+    has_more: bool = False
+    limit: int = MAX_CHAT_TURNS
+    offset: int = 0
+    total_cost_usd: float | None = None
+    feedback: list[ChatFeedback] | None = None
+
+
+class AgentSearchReq(_Model):
+    project_id: str
+    query: str = ""
+    conversation_id: str | None = None
+    trace_id: str | None = None
+    agent_name: str | None = None
+    provider_name: str | None = None
+    request_model: str | None = None
+    roles: list[SearchRole] | None = None
+    truncate_content: bool = True
+    started_after: datetime.datetime | None = None
+    started_before: datetime.datetime | None = None
+    limit: int = Field(default=100, ge=0, le=MAX_SEARCH_LIMIT)
+    offset: Annotated[Int64, Field(ge=0)] = 0
+
+
+class AgentSearchMatch(_Model):
+    """A message that matched the query."""
+
+    trace_id: str
+    span_id: str
+    role: str
+    content_preview: str
+    content_digest: str
+    started_at: datetime.datetime
+
+
+class AgentSearchResult(_Model):
+    """A conversation holding matching messages."""
+
+    conversation_id: str
+    conversation_name: str = ""
+    agent_name: str = ""
+    last_activity: datetime.datetime
+    matched_messages: list[AgentSearchMatch] = Field(default_factory=list)
+
+
+class AgentSearchRes(_Model):
+    results: list[AgentSearchResult] = Field(default_factory=list)
+    total_conversations: int = 0
 
 
 # --- errors (FastAPI's 422 body) ---------------------------------------------------------------

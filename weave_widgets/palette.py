@@ -84,6 +84,13 @@ ThemeOption = Literal["auto", "light", "dark"]
 THEME_OPTIONS: Final[tuple[ThemeOption, ...]] = get_args(ThemeOption)
 """The widget's theme: ``auto`` follows the host (JupyterLab, VS Code, the OS)."""
 
+CUSTOM_MESSAGE_KINDS: Final = ("transcript", "search")
+"""Kinds of the widget's custom messages (view -> kernel request, kernel -> view answer): a
+turn's transcript, and a search of message content. Each message is a dict with ``kind``."""
+
+MESSAGE_ROLES: Final = ("user", "assistant", "tool", "system")
+"""Roles of transcript messages, as the panel tells them apart."""
+
 CATEGORY_COLORS: Final[dict[str, str]] = {
     "agent": "#6f4fc6",
     "llm": "#2b7bd8",

@@ -52,6 +52,18 @@ export type ColorBy = (typeof COLOR_MODES)[number];
 export const THEME_OPTIONS = ["auto", "light", "dark"] as const;
 export type ThemeOption = (typeof THEME_OPTIONS)[number];
 
+/** Kinds of the custom messages between the view and the kernel (a dict with `kind`). */
+export const CUSTOM_MESSAGE_KINDS = ["transcript", "search"] as const;
+export type CustomMessageKind = (typeof CUSTOM_MESSAGE_KINDS)[number];
+
+/** Roles of transcript messages. */
+export const MESSAGE_ROLES = ["user", "assistant", "tool", "system"] as const;
+export type MessageRole = (typeof MESSAGE_ROLES)[number];
+
+/** Fields of a transcript message record (weave_widgets.data.MESSAGE_COLUMNS). */
+export const TRANSCRIPT_FIELDS = ["conversation_id", "trace_id", "turn_index", "message_index", "kind", "role", "agent_name", "text", "tool_name", "tool_arguments", "tool_result", "model", "tokens", "cost", "status", "duration_ms", "span_id", "error_type", "error_message"] as const;
+export type TranscriptField = (typeof TRANSCRIPT_FIELDS)[number];
+
 /** The direction each sort key starts in (true: descending). */
 export const SORT_DESCENDING: Readonly<Record<SortKey, boolean>> = {
   input: false,

@@ -52,6 +52,36 @@ button.wwm-chip:hover{border-color:var(--wwm-divider)}
 .wwm-tt-warning{color:var(--wwm-warning)}
 .wwm-tt-section{margin-top:5px;padding-top:4px;border-top:1px solid var(--wwm-divider);font-weight:600}
 .wwm-live{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+.wwm-search{display:flex;align-items:center;gap:8px;padding:6px 12px;border-bottom:1px solid var(--wwm-divider)}
+.wwm-search-input{font:inherit;color:var(--wwm-fg);background:var(--wwm-bg);border:1px solid var(--wwm-divider);border-radius:5px;
+  padding:2px 8px;height:26px;width:min(360px,100%)}
+.wwm-search-input:focus-visible{outline:2px solid var(--wwm-accent);outline-offset:1px}
+.wwm-search-input:disabled{opacity:.6}
+.wwm-search-input::placeholder{color:var(--wwm-muted);opacity:1}
+.wwm-search-status{color:var(--wwm-muted)}
+.wwm-transcript{border-top:1px solid var(--wwm-divider)}
+.wwm-tr-bar{display:flex;align-items:center;gap:8px;padding:6px 12px;border-bottom:1px solid var(--wwm-divider)}
+.wwm-tr-title{font-weight:600;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;flex:1}
+.wwm-tr-body{max-height:420px;overflow-y:auto;padding:8px 12px;display:flex;flex-direction:column;gap:6px}
+.wwm-tr-msg{border:1px solid var(--wwm-divider);border-left:4px solid var(--wwm-muted);border-radius:6px;padding:6px 9px;
+  line-height:1.45;overflow-wrap:anywhere}
+.wwm-tr-user{border-left-color:var(--wwm-accent);background:color-mix(in srgb,var(--wwm-accent) 8%,transparent)}
+.wwm-tr-assistant{border-left-color:${CATEGORY_COLORS.llm}}
+.wwm-tr-tool{border-left-color:${CATEGORY_COLORS.tool}}
+.wwm-tr-system{border-left-color:${CATEGORY_COLORS.agent}}
+.wwm-tr-failed{border-left-color:${STATUS_COLORS.ERROR};border-color:color-mix(in srgb,${STATUS_COLORS.ERROR} 55%,var(--wwm-divider))}
+.wwm-tr-selected{box-shadow:0 0 0 2px var(--wwm-accent)}
+.wwm-tr-head{display:flex;flex-wrap:wrap;gap:2px 10px;align-items:baseline}
+.wwm-tr-role{font-weight:700}
+.wwm-tr-meta,.wwm-tr-muted{color:var(--wwm-muted);font-size:11px}
+.wwm-tr-text{white-space:pre-wrap;margin-top:3px}
+.wwm-tr-code{white-space:pre-wrap;margin:2px 0 0;padding:5px 7px;border-radius:4px;background:var(--wwm-alt);
+  font:11px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;max-height:260px;overflow:auto}
+.wwm-tr-label{font-weight:600;font-size:10px;text-transform:uppercase;letter-spacing:.04em;color:var(--wwm-muted);margin-top:5px}
+.wwm-tr-summary{cursor:pointer;list-style-position:inside}
+.wwm-tr-summary .wwm-tr-head{display:inline-flex}
+.wwm-tr-more{margin-top:4px;height:22px;font-size:11px}
+.wwm-tr-error{color:${STATUS_COLORS.ERROR};font-weight:600;margin-top:4px;white-space:pre-wrap}
 .wwm-error{padding:12px;color:${STATUS_COLORS.ERROR};white-space:pre-wrap}
 @container wwm (max-width:760px){
   .wwm-toolbar{gap:4px 6px;padding:5px 8px}

@@ -10,7 +10,8 @@ import { maskOf, matchingSpans, visibleRows } from "./rows";
 import { CSS } from "./styles";
 import { type HookHost, installAutomationHooks } from "./testhooks";
 import { detectTheme, THEMES, type Theme, themeVariables, watchTheme } from "./theme";
-import { type Model, ModelSync, OPTION_TRAITS, type SpanRef } from "./sync";
+import { type Channel, prefetchedOf, SearchBox, TranscriptPanel } from "./transcript";
+import { conversationIndex, type Message, type Model, ModelSync, OPTION_TRAITS, type SpanRef } from "./sync";
 
 const MIN_HEIGHT = 2 * ROW.height;
 /** Options that change which rows show or their order. */
@@ -49,6 +50,12 @@ export class MinimapView implements InteractionHost, HookHost {
   private renders = 0;
   private firstPaintPending = false;
   private loadVersion = 0;
+  private readonly channel: Channel | null;
+  readonly panel: TranscriptPanel;
+  readonly search: SearchBox;
+  /** Conversations whose messages match the search box, or null (no search). */
+  private searchMatches: Set<number> | null = null;
+  private searchIds: string[] | null = null;
   private snapshotImage: HTMLImageElement | null = null;
 
   constructor(model: Model, host: HTMLElement) {
@@ -76,7 +83,20 @@ export class MinimapView implements InteractionHost, HookHost {
     this.tooltip.hidden = true;
     this.live = el(doc, "div", "wwm-live");
     this.live.setAttribute("aria-live", "polite");
-    this.root.append(style, this.controls.toolbar, this.controls.legend, this.controls.key, this.scroll, this.tooltip, this.live);
+    this.channel = model.send ? { send: (message) => void this.sync.send(message as Message) } : null;
+    this.panel = new TranscriptPanel(doc, this.channel, prefetchedOf(model), () => this.clearSelection());
+    this.search = new SearchBox(doc, this.channel, (ids) => this.applySearch(ids));
+    this.root.append(
+      style,
+      this.controls.toolbar,
+      this.controls.legend,
+      this.controls.key,
+      this.search.root,
+      this.scroll,
+      this.panel.root,
+      this.tooltip,
+      this.live,
+    );
     host.replaceChildren(this.root);
     installAutomationHooks(this.root, this);
     this.interaction = new Interaction(this);
@@ -98,6 +118,8 @@ export class MinimapView implements InteractionHost, HookHost {
   private listen(): void {
     const sync = this.sync;
     sync.onChange("payload", () => void this.loadData());
+    sync.onMessage("transcript", (m) => this.panel.receive(m));
+    sync.onMessage("search", (m) => this.search.receive(m));
     sync.onMessage("payload", (_, buffers) => {
       if (buffers.length) void this.loadData(asBytes(buffers[0]));
     });
@@ -167,6 +189,7 @@ export class MinimapView implements InteractionHost, HookHost {
     if (version !== this.loadVersion) return;
     this.hideSnapshot();
     this.data = data;
+    this.searchMatches = this.matchesOf(this.searchIds);
     this.cache.clear();
     this.focus = null;
     this.firstPaintPending = true;
@@ -235,9 +258,42 @@ export class MinimapView implements InteractionHost, HookHost {
           filterHasFeedback: options.filter_has_feedback,
         })
       : new Uint32Array(0);
+    const matches = this.searchMatches;
+    if (matches) this.rows = this.rows.filter((c) => matches.has(c));
     this.axis = { mode: options.width_mode, scale: options.scale, shared: options.time_axis === "shared", axisMax: 0 };
     if (this.data) for (const c of this.rows) this.axis.axisMax = Math.max(this.axis.axisMax, rowWeight(this.data, c, options.width_mode, options.scale));
     this.updateControls();
+  }
+
+  /** Keep only conversations whose messages matched the search box (null: all). */
+  private applySearch(ids: string[] | null): void {
+    this.searchIds = ids;
+    this.searchMatches = this.matchesOf(ids);
+    this.applyOptions(true);
+  }
+
+  private matchesOf(ids: string[] | null): Set<number> | null {
+    if (!ids) return null;
+    return new Set(ids.map((id) => conversationIndex(this.data, id)).filter((c) => c >= 0));
+  }
+
+  /** Open the selected span's turn in the transcript panel (or close it). */
+  private showTranscript(): void {
+    const data = this.data;
+    const value = this.sync.get("selected");
+    const ref = this.selected;
+    if (!data || !ref || !value.conversation_id || !value.span_id) {
+      this.panel.show(null);
+      return;
+    }
+    const s = data.spanOffsets[ref.conversation] + ref.span;
+    const trace = data.traces.get(data.spanTrace[s]);
+    this.panel.show({
+      conversation_id: value.conversation_id,
+      trace_id: trace,
+      span_id: value.span_id,
+      label: `Turn ${data.spanTurn[s] + 1} of ${data.nTurns[ref.conversation]}`,
+    });
   }
 
   /** Options changed: the focus and any tooltip describe rows that may have moved, so they go;
@@ -262,6 +318,7 @@ export class MinimapView implements InteractionHost, HookHost {
 
   private applySelected(reveal: boolean): void {
     this.selected = this.sync.selection(this.data);
+    this.showTranscript();
     if (reveal && this.selected) {
       const row = this.rows.indexOf(this.selected.conversation);
       if (row >= 0) {

@@ -76,8 +76,13 @@ def test_quickstart(tmp_path: Path, kernel_env: Any) -> None:
     assert "spans (" in text
     assert "observer saw 1 selection: " in text
     assert "ERROR True" in text
-    # minimap widget, selection output, 3 offline Altair charts (JupyterChart widgets)
-    assert mimetypes(notebook).count(WIDGET_VIEW) == 5
+    # the selected turn read from Python: the user's message and the failing span's error
+    assert "user asked: " in text
+    assert "failed: [{'tool_name': " in text
+    assert "'error_message': '" in text
+    assert "conversations mention a refund" in text
+    # minimap widget, selection output, transcript output, 3 offline Altair charts
+    assert mimetypes(notebook).count(WIDGET_VIEW) == 6
     assert_offline(notebook)
     exports = tmp_path / "exports"
     assert (exports / "minimap.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")

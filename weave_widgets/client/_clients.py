@@ -39,12 +39,15 @@ from weave_widgets.client._deadline import install_deadlines
 from weave_widgets.client._transport import ACCEPT_ENCODING, RetryPolicy, asend, read_reply, send
 from weave_widgets.data._columnar import ResponseColumns
 from weave_widgets.data._frames import ConversationData
+from weave_widgets.data._transcripts import messages_frame, search_frame
 from weave_widgets.errors import InvalidArgumentError, WeaveWidgetsError
 from weave_widgets.models import (
+    MAX_CHAT_TURNS,
     CallCreateBatchRes,
     CallEndReq,
     CallStartReq,
     CallStartRes,
+    ConversationChatRes,
     EndedCallSchemaForInsert,
     FeedbackCreateBatchRes,
     FeedbackCreateReq,
@@ -77,6 +80,12 @@ class _ClientBase(ABC):
     ) -> None:
         self.project = client_project(project)
         self.progress = progress
+        self._settings: dict[str, Any] = {  # never the URL as given: it may hold the key
+            "timeout": timeout,
+            "max_retries": max_retries,
+            "backoff_base": backoff_base,
+            "max_response_bytes": max_response_bytes,
+        }
         try:
             self.url, url_key = resolve_endpoint(url)
             self._timeout = make_timeout(timeout)
@@ -119,6 +128,25 @@ class _ClientBase(ABC):
             for chunk in chunks
         ]
         return ids, chunks, calls
+
+    def _chat_limit(self, offset: int, max_turns: int | None, page_size: int) -> int:
+        return page_size if max_turns is None else min(page_size, max_turns - offset)
+
+    def _chat_call(
+        self,
+        conversation_id: str,
+        offset: int,
+        max_turns: int | None,
+        page_size: int,
+        include_feedback: bool,
+    ) -> api.Call[ConversationChatRes] | None:
+        """The next page's call, or None when ``max_turns`` are in."""
+        limit = self._chat_limit(offset, max_turns, page_size)
+        if limit <= 0:
+            return None
+        return api.conversation_chat_call(
+            self.project, conversation_id, limit, offset, include_feedback
+        )
 
     def _feedback(
         self, conversation_id: str, trace_id: str | None, **options: Any
@@ -206,7 +234,9 @@ class WeaveClient(_ClientBase):
                 with ThreadPoolExecutor(self.pipeline, thread_name_prefix="weave-spans") as pool:
                     outcomes = list(pool.map(attempt, calls))
         window: Window = (started_after, started_before)
-        return api.merge_batches(chunks, outcomes, ids, project_id=self.project, window=window)
+        return api.merge_batches(
+            chunks, outcomes, ids, project_id=self.project, window=window, reader=self
+        )
 
     def list_conversations(
         self,
@@ -222,6 +252,73 @@ class WeaveClient(_ClientBase):
         return self._run(
             api.list_conversations_call(self.project, started_after, started_before, limit, offset)
         )
+
+    def turn_chat(
+        self,
+        trace_id: str,
+        *,
+        include_feedback: bool = False,
+        conversation_id: str | None = None,
+        turn_index: int | None = None,
+    ) -> pd.DataFrame:
+        """One turn's messages (``/agents/traces/chat``) as a frame with the columns of
+        ``weave_widgets.data.MESSAGE_COLUMNS``; ``conversation_id`` and ``turn_index`` only
+        label the rows (the answer does not carry them)."""
+        res = self._run(api.turn_chat_call(self.project, trace_id, include_feedback))
+        return messages_frame([res], conversation_id, turn_index)
+
+    def conversation_chat(
+        self,
+        conversation_id: str,
+        *,
+        max_turns: int | None = None,
+        include_feedback: bool = False,
+        page_size: int = MAX_CHAT_TURNS,
+    ) -> pd.DataFrame:
+        """The messages of a conversation's turns, oldest first: every turn, or the
+        ``max_turns`` most recent. Pages of ``page_size`` (at most 50) turns are fetched
+        newest first while the server says ``has_more``."""
+        api.check_chat_paging(max_turns, page_size)
+        pages: list[ConversationChatRes] = []
+        offset = 0
+        while (
+            call := self._chat_call(conversation_id, offset, max_turns, page_size, include_feedback)
+        ) is not None:
+            page = self._run(call)
+            pages.append(page)
+            offset += len(page.turns)
+            if not page.has_more or not page.turns:
+                break
+        return api.conversation_messages(conversation_id, pages)
+
+    def search(
+        self,
+        query: str,
+        *,
+        conversation_id: str | None = None,
+        agent_name: str | None = None,
+        roles: Sequence[str] | None = None,
+        truncate_content: bool = True,
+        started_after: datetime.datetime | None = None,
+        started_before: datetime.datetime | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> pd.DataFrame:
+        """Conversations whose messages contain ``query`` (``/agents/search``), most recently
+        active first: one row per matched message (``weave_widgets.data.SEARCH_COLUMNS``)."""
+        call = api.search_call(
+            self.project,
+            query,
+            conversation_id=conversation_id,
+            agent_name=agent_name,
+            roles=roles,
+            truncate_content=truncate_content,
+            started_after=started_after,
+            started_before=started_before,
+            limit=limit,
+            offset=offset,
+        )
+        return search_frame(self._run(call))
 
     def call_start(self, start: StartedCallSchemaForInsert | Mapping[str, Any]) -> CallStartRes:
         """Start a call (a span when it has ``thread_id``); returns its ``id`` and ``trace_id``."""
@@ -319,7 +416,14 @@ class AsyncWeaveClient(_ClientBase):
 
             outcomes = await asyncio.gather(*(attempt(call) for call in calls))
         window: Window = (started_after, started_before)
-        return api.merge_batches(chunks, outcomes, ids, project_id=self.project, window=window)
+        return api.merge_batches(
+            chunks, outcomes, ids, project_id=self.project, window=window, reader=self.blocking()
+        )
+
+    def blocking(self) -> WeaveClient:
+        """A synchronous client with this one's settings: what a widget's kernel handler
+        uses to fetch transcripts (it cannot await)."""
+        return WeaveClient(self.project, url=self.url, api_key=self._secret.value, **self._settings)
 
     async def list_conversations(
         self,
@@ -333,6 +437,68 @@ class AsyncWeaveClient(_ClientBase):
         return await self._run(
             api.list_conversations_call(self.project, started_after, started_before, limit, offset)
         )
+
+    async def turn_chat(
+        self,
+        trace_id: str,
+        *,
+        include_feedback: bool = False,
+        conversation_id: str | None = None,
+        turn_index: int | None = None,
+    ) -> pd.DataFrame:
+        """As ``WeaveClient.turn_chat``."""
+        res = await self._run(api.turn_chat_call(self.project, trace_id, include_feedback))
+        return messages_frame([res], conversation_id, turn_index)
+
+    async def conversation_chat(
+        self,
+        conversation_id: str,
+        *,
+        max_turns: int | None = None,
+        include_feedback: bool = False,
+        page_size: int = MAX_CHAT_TURNS,
+    ) -> pd.DataFrame:
+        """As ``WeaveClient.conversation_chat``."""
+        api.check_chat_paging(max_turns, page_size)
+        pages: list[ConversationChatRes] = []
+        offset = 0
+        while (
+            call := self._chat_call(conversation_id, offset, max_turns, page_size, include_feedback)
+        ) is not None:
+            page = await self._run(call)
+            pages.append(page)
+            offset += len(page.turns)
+            if not page.has_more or not page.turns:
+                break
+        return api.conversation_messages(conversation_id, pages)
+
+    async def search(
+        self,
+        query: str,
+        *,
+        conversation_id: str | None = None,
+        agent_name: str | None = None,
+        roles: Sequence[str] | None = None,
+        truncate_content: bool = True,
+        started_after: datetime.datetime | None = None,
+        started_before: datetime.datetime | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> pd.DataFrame:
+        """As ``WeaveClient.search``."""
+        call = api.search_call(
+            self.project,
+            query,
+            conversation_id=conversation_id,
+            agent_name=agent_name,
+            roles=roles,
+            truncate_content=truncate_content,
+            started_after=started_after,
+            started_before=started_before,
+            limit=limit,
+            offset=offset,
+        )
+        return search_frame(await self._run(call))
 
     async def call_start(
         self, start: StartedCallSchemaForInsert | Mapping[str, Any]

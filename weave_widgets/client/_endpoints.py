@@ -32,6 +32,7 @@ from weave_widgets.client._transport import HEAD_BYTES, ITEM_CHARS, RawBody, Rep
 from weave_widgets.data import _columnar as columnar
 from weave_widgets.data._columnar import ResponseColumns, paused_gc
 from weave_widgets.data._frames import STRING, ConversationData, conversation_data
+from weave_widgets.data._transcripts import messages_frame
 from weave_widgets.errors import (
     BatchFetchError,
     FailedBatch,
@@ -44,10 +45,13 @@ from weave_widgets.ids import new_id
 from weave_widgets.models import (
     AGENT_MONITOR_FEEDBACK,
     AGENT_USER_FEEDBACK,
+    MAX_CHAT_TURNS,
     MAX_CONVERSATION_IDS,
     AgentConversationSpansReq,
     AgentConversationSpansRes,
     AgentGroupByRef,
+    AgentSearchReq,
+    AgentSearchRes,
     AgentSortBy,
     AgentSpansQueryReq,
     AgentSpansQueryRes,
@@ -59,12 +63,16 @@ from weave_widgets.models import (
     CallEndRes,
     CallStartReq,
     CallStartRes,
+    ConversationChatReq,
+    ConversationChatRes,
     EndedCallSchemaForInsert,
     FeedbackCreateBatchReq,
     FeedbackCreateBatchRes,
     FeedbackCreateReq,
     FeedbackCreateRes,
     StartedCallSchemaForInsert,
+    TraceChatReq,
+    TraceChatRes,
 )
 
 logger = logging.getLogger("weave_widgets")
@@ -85,6 +93,9 @@ LISTING_COLUMNS: dict[str, Any] = {
     "first_seen": "datetime64[us, UTC]",
     "last_seen": "datetime64[us, UTC]",
     "agent_names": "object",  # list[str]
+    "request_models": "object",  # list[str]
+    "first_message": STRING,
+    "last_message": STRING,
 }
 """Columns and dtypes of ``list_conversations``."""
 
@@ -324,6 +335,7 @@ def merge_batches(
     *,
     project_id: str,
     window: tuple[datetime.datetime | None, datetime.datetime | None],
+    reader: Any = None,
 ) -> ConversationData:
     """Frame every batch's conversations, or raise: one batch's own error, or
     ``BatchFetchError`` naming each failed batch when there were several batches."""
@@ -338,7 +350,7 @@ def merge_batches(
         raise BatchFetchError(failed, len(batch_ids))
     parts = [outcome for outcome in outcomes if isinstance(outcome, ResponseColumns)]
     merged = ResponseColumns.concat(parts)
-    return conversation_data(merged, ids, project_id=project_id, window=window)
+    return conversation_data(merged, ids, project_id=project_id, window=window, reader=reader)
 
 
 # --- listing conversations -------------------------------------------------------------------
@@ -392,9 +404,93 @@ def listing_frame(res: AgentSpansQueryRes) -> pd.DataFrame:
             "first_seen": times([g.first_seen for g in groups]),
             "last_seen": times([g.last_seen for g in groups]),
             "agent_names": pd.Series([list(g.agent_names) for g in groups], dtype=object),
+            "request_models": pd.Series([list(g.request_models) for g in groups], dtype=object),
+            "first_message": pd.array(
+                [g.first_message.text if g.first_message else None for g in groups], dtype=STRING
+            ),
+            "last_message": pd.array(
+                [g.last_message.text if g.last_message else None for g in groups], dtype=STRING
+            ),
         }
     )
     return frame[list(LISTING_COLUMNS)]
+
+
+# --- reading the conversation ----------------------------------------------------------------
+
+
+def turn_chat_call(project_id: str, trace_id: str, include_feedback: bool) -> Call[TraceChatRes]:
+    """``/agents/traces/chat``: one turn as ordered messages."""
+    if not isinstance(trace_id, str) or not trace_id:
+        raise InvalidArgumentError(f"trace_id must be a non-empty string, got {trace_id!r}")
+    req = _validated(
+        TraceChatReq,
+        {"project_id": project_id, "trace_id": trace_id, "include_feedback": include_feedback},
+        "turn_chat",
+    )
+    return Call("/agents/traces/chat", _body(req), _reader(TraceChatRes))
+
+
+def conversation_chat_call(
+    project_id: str, conversation_id: str, limit: int, offset: int, include_feedback: bool
+) -> Call[ConversationChatRes]:
+    """``/agents/conversations/chat``: a page of turns, ``offset`` most recent ones skipped."""
+    if not isinstance(conversation_id, str) or not conversation_id:
+        raise InvalidArgumentError(
+            f"conversation_id must be a non-empty string, got {conversation_id!r}"
+        )
+    req = _validated(
+        ConversationChatReq,
+        {
+            "project_id": project_id,
+            "conversation_id": conversation_id,
+            "limit": limit,
+            "offset": offset,
+            "include_feedback": include_feedback,
+        },
+        "conversation_chat",
+    )
+    return Call("/agents/conversations/chat", _body(req), _reader(ConversationChatRes))
+
+
+def check_chat_paging(max_turns: int | None, page_size: int) -> None:
+    """``max_turns`` None or positive; ``page_size`` from 1 to ``MAX_CHAT_TURNS``."""
+    if max_turns is not None and (
+        not isinstance(max_turns, int) or isinstance(max_turns, bool) or max_turns < 1
+    ):
+        raise InvalidArgumentError(
+            f"max_turns must be a positive integer or None, got {max_turns!r}"
+        )
+    if not isinstance(page_size, int) or isinstance(page_size, bool):
+        raise InvalidArgumentError(f"page_size must be an integer, got {page_size!r}")
+    if not 1 <= page_size <= MAX_CHAT_TURNS:
+        raise InvalidArgumentError(
+            f"page_size must be from 1 to {MAX_CHAT_TURNS} (the server's page limit), "
+            f"got {page_size}"
+        )
+
+
+def conversation_messages(
+    conversation_id: str, pages: Sequence[ConversationChatRes]
+) -> pd.DataFrame:
+    """The messages of pages fetched newest first, as one frame oldest first; turns are
+    numbered from the conversation's first turn (``total_turns`` minus the turns skipped)."""
+    turns = [turn for page in reversed(pages) for turn in page.turns]
+    first: int | None = None
+    if pages:
+        last = pages[-1]
+        begin = last.total_turns - last.offset - len(last.turns)
+        first = begin if begin >= 0 else None
+    return messages_frame(turns, conversation_id, first)
+
+
+def search_call(project_id: str, query: str, **options: Any) -> Call[AgentSearchRes]:
+    """``/agents/search``: conversations whose messages contain ``query``."""
+    check_window(options.get("started_after"), options.get("started_before"))
+    req = _validated(
+        AgentSearchReq, {"project_id": project_id, "query": query, **options}, "search"
+    )
+    return Call("/agents/search", _body(req), _reader(AgentSearchRes))
 
 
 # --- writes ----------------------------------------------------------------------------------

@@ -99,6 +99,9 @@ class ConversationData:
     conversations: pd.DataFrame
     project_id: str = ""
     window: tuple[Any, Any] = field(default=(None, None))
+    reader: Any = field(default=None, repr=False)
+    """Where transcripts come from (a ``TranscriptReader``, e.g. the client that fetched
+    these spans); None when the data was framed from an answer alone."""
 
     def __repr__(self) -> str:
         return (
@@ -133,6 +136,7 @@ class ConversationData:
             conversations=take(self.conversations, []),
             project_id=self.project_id,
             window=self.window,
+            reader=self.reader,
         )
 
 
@@ -147,6 +151,7 @@ def conversation_data(
     *,
     project_id: str = "",
     window: tuple[Any, Any] = (None, None),
+    reader: Any = None,
 ) -> ConversationData:
     """Frame a response (models, or ``ResponseColumns`` from ``weave_widgets.data._columnar``).
     ``conversation_ids`` (default: the response's) fixes the row order of ``conversations``;
@@ -163,7 +168,7 @@ def conversation_data(
         spans, first_spans = _span_frame(present)
         feedback, ratings = _feedback_frames(present, first_spans)
         conversations = _conversation_frame(ids, spans, feedback, ratings)
-    return ConversationData(spans, feedback, ratings, conversations, project_id, window)
+    return ConversationData(spans, feedback, ratings, conversations, project_id, window, reader)
 
 
 def _encoded(values: Any) -> tuple[npt.NDArray[np.int64], Any]:

@@ -1,9 +1,10 @@
 """Render ``js/src/contract.ts``, the TypeScript copy of everything the widget's two halves share.
 
 The sources are Python: ``weave_widgets.palette`` (statuses and their codes, categories,
-feedback levels, option values, colours), the payload format (``_payload.MAGIC``/``VERSION``),
-the feedback types of ``weave_widgets.models`` and the synced traits of
-``ConversationMinimap`` (their TypeScript types and defaults). Regenerate the file after
+feedback levels, option values, colours, custom message kinds and roles), the transcript
+record fields (``weave_widgets.data.MESSAGE_COLUMNS``), the payload format
+(``_payload.MAGIC``/``VERSION``), the feedback types of ``weave_widgets.models`` and the synced
+traits of ``ConversationMinimap`` (their TypeScript types and defaults). Regenerate the file after
 changing any of them::
 
     .venv/bin/python -m weave_widgets.minimap._contract          # rewrite js/src/contract.ts
@@ -25,6 +26,7 @@ from typing import Any
 import traitlets
 
 from weave_widgets import palette
+from weave_widgets.data._transcripts import MESSAGE_COLUMNS
 from weave_widgets.minimap import _payload
 from weave_widgets.minimap._widget import SELECTED_KEYS, ConversationMinimap
 from weave_widgets.models import AGENT_SPAN_FEEDBACK_TYPES
@@ -92,6 +94,21 @@ ENUMERATIONS: tuple[Enumeration, ...] = (
     Enumeration("COLOR_MODES", "ColorBy", palette.COLOR_MODES, "What a mark's fill shows."),
     Enumeration(
         "THEME_OPTIONS", "ThemeOption", palette.THEME_OPTIONS, "Theme choices (auto: the host's)."
+    ),
+    Enumeration(
+        "CUSTOM_MESSAGE_KINDS",
+        "CustomMessageKind",
+        palette.CUSTOM_MESSAGE_KINDS,
+        "Kinds of the custom messages between the view and the kernel (a dict with `kind`).",
+    ),
+    Enumeration(
+        "MESSAGE_ROLES", "MessageRole", palette.MESSAGE_ROLES, "Roles of transcript messages."
+    ),
+    Enumeration(
+        "TRANSCRIPT_FIELDS",
+        "TranscriptField",
+        tuple(MESSAGE_COLUMNS),
+        "Fields of a transcript message record (weave_widgets.data.MESSAGE_COLUMNS).",
     ),
 )
 

@@ -16,6 +16,11 @@ import traitlets
 
 from weave_widgets.data._frames import ConversationData
 from weave_widgets.minimap import _payload as payload
+from weave_widgets.minimap._transcripts import (
+    DEFAULT_PREFETCH_BYTES,
+    Transcripts,
+    turns_by_interest,
+)
 from weave_widgets.palette import (
     CATEGORIES,
     COLOR_MODES,
@@ -120,7 +125,9 @@ class ConversationMinimap(anywidget.AnyWidget):
     """One horizontal minimap per conversation: spans as marks, turns, feedback markers.
 
     Options are synced traitlets (settable from Python and from the toolbar); ``selected``
-    is the clicked span (``{}`` or ``{conversation_id, trace_id, span_id}``).
+    is the clicked span (``{}`` or ``{conversation_id, trace_id, span_id}``). Selecting a
+    span opens its turn's transcript in a panel, fetched through the kernel by the data's
+    reader (the client) and cached; the search box filters rows by message content.
 
     The data reaches each view when it renders, as a custom message, so a saved notebook
     holds only the options and a small picture. ``embed=True`` stores the payload in the
@@ -181,6 +188,7 @@ class ConversationMinimap(anywidget.AnyWidget):
         if refusal is not None:
             raise ValueError(refusal)
         self._data = data
+        self._transcripts = Transcripts(data)
         descending = options.pop("sort_descending", None)
         self._embed = bool(embed)
         self._encoded: bytes | None = payload.encode(data)
@@ -218,6 +226,8 @@ class ConversationMinimap(anywidget.AnyWidget):
         kind = content.get("kind")
         if kind == "request_payload":
             self._send_payload()
+        else:  # transcript, search
+            self._transcripts.handle(content, self.send)
 
     def _send_payload(self) -> None:
         if self.comm is None:
@@ -305,6 +315,7 @@ class ConversationMinimap(anywidget.AnyWidget):
             )
         keep = dict(self.selected)
         self._data = value
+        self._transcripts = Transcripts(value)
         self._encoded = payload.encode(value)
         with self.hold_sync():
             if self._embed:
@@ -323,20 +334,45 @@ class ConversationMinimap(anywidget.AnyWidget):
             return None
         return self._span_row(self.selected["conversation_id"], self.selected["span_id"])
 
+    @property
+    def selected_turn(self) -> pd.DataFrame | None:
+        """The transcript of the selected span's turn (``weave_widgets.data.MESSAGE_COLUMNS``,
+        one row per message), or None when nothing is selected. Fetched once through the
+        data's reader, then cached (the panel shows the same rows)."""
+        if not self.selected:
+            return None
+        return self._transcripts.turn(self.selected["conversation_id"], self.selected["trace_id"])
+
     def options(self) -> dict[str, Any]:
         """The current display options (every synced trait except the payload)."""
         return {name: getattr(self, name) for name in self._option_names()}
 
-    def to_html(self, path: str | os.PathLike[str] | None = None, title: str | None = None) -> str:
+    def to_html(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        title: str | None = None,
+        *,
+        transcripts: bool = False,
+        max_transcript_bytes: int = DEFAULT_PREFETCH_BYTES,
+    ) -> str:
         """A self-contained HTML page of this minimap (works offline, no kernel).
 
+        With ``transcripts=True`` the page carries the turns' transcripts, turns with an
+        error first, up to ``max_transcript_bytes`` of JSON; the panel says when a turn was
+        left out, and without them that reading messages needs a live kernel.
         Writes it to ``path`` when given; returns the HTML either way.
         """
         from weave_widgets.minimap._page import page
 
-        html = page(
-            BUNDLE.read_text(encoding="utf-8"), self._payload_bytes(), self.options(), title
-        )
+        state = self.options()
+        if transcripts:
+            if max_transcript_bytes < 0:
+                raise ValueError("max_transcript_bytes must be >= 0")
+            turns, omitted = self._transcripts.prefetch(
+                turns_by_interest(self._data), max_transcript_bytes
+            )
+            state["prefetched_transcripts"] = {"turns": turns, "omitted": omitted}
+        html = page(BUNDLE.read_text(encoding="utf-8"), self._payload_bytes(), state, title)
         if path is not None:
             Path(path).write_text(html, encoding="utf-8")
         return html

@@ -73,10 +73,10 @@ def run_cell(page: Any, notebook: Any, index: int) -> Any:
     return cell
 
 
-def printed(cell: Any, last: re.Pattern[str]) -> str:
+def printed(cell: Any, last: re.Pattern[str], timeout: float = 60_000) -> str:
     """The cell's stdout once ``last`` (what the cell prints last) has appeared."""
     out = cell.locator(STDOUT)
-    out.filter(has_text=last).first.wait_for(timeout=60_000)
+    out.filter(has_text=last).first.wait_for(timeout=timeout)
     assert cell.locator("[data-mime-type='application/vnd.jupyter.stderr']").count() == 0
     return "\n".join(out.all_inner_texts())
 

@@ -13,6 +13,8 @@
   ``/table/query_stats``, ``/refs/read_batch``
 - :mod:`.agents`: ``POST /agents/conversations/spans``, ``/agents/spans/query``
 - :mod:`.agent_rollups`: ``POST /agents/query``, ``/agents/agent-versions/query``
+- :mod:`.agent_chat`: ``POST /agents/traces/chat``, ``/agents/conversations/chat``,
+  ``/agents/search`` (the turns' messages, and search over them)
 - :mod:`.otel`: ``POST /agents/otel/v1/traces``, ``/otel/v1/traces``, ``/v1/traces``
 
 Each router takes the store as a :data:`~weave_widgets.server.deps.StoreDep` dependency;
@@ -26,6 +28,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from weave_widgets.server.routes import (
+    agent_chat,
     agent_rollups,
     agents,
     calls,
@@ -47,6 +50,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     objects.router,
     agents.router,
     agent_rollups.router,
+    agent_chat.router,
     otel.router,
     wandb.router,
 )

@@ -2,7 +2,8 @@
 
 ``/agents/conversations/spans`` answers the spans and markers of the requested conversations;
 ``/agents/spans/query`` lists conversations, and only grouped by ``conversation_id`` (anything
-else is 400). Both read a time window: ``started_after`` inclusive, ``started_before``
+else is 400), each group with previews of its first and last message and its request models.
+Both read a time window: ``started_after`` inclusive, ``started_before``
 exclusive.
 """
 
@@ -20,6 +21,7 @@ from weave_widgets.models import (
     AgentSpansQueryReq,
     AgentSpansQueryRes,
 )
+from weave_widgets.server.chat import previews
 from weave_widgets.server.deps import StoreDep
 from weave_widgets.server.routing import BadRequest, StrictJSONRoute, json_response
 from weave_widgets.server.store import (
@@ -64,6 +66,7 @@ def _groups(store: Store, req: AgentSpansQueryReq) -> dict[str, Any]:
         req.limit,
         req.offset,
     )
+    shown = previews(store, req.project_id, [g.conversation_id for g in groups])
     return {
         "spans": [],
         "groups": [
@@ -75,6 +78,7 @@ def _groups(store: Store, req: AgentSpansQueryReq) -> dict[str, Any]:
                 "total_duration_ms": g.total_duration_ms,
                 "error_count": g.error_count,
                 "agent_names": g.agent_names,
+                **shown.get(g.conversation_id, {}),
                 "first_seen": from_micros(g.first_seen),
                 "last_seen": from_micros(g.last_seen),
             }
