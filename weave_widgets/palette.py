@@ -68,6 +68,30 @@ CATEGORY_COLORS: Final[dict[str, str]] = {
 }
 """Fill colour per category, chosen to stay apart from the error red for colour-blind users."""
 
+MAX_CATEGORIES: Final = 32
+"""The most categories one ``ConversationData`` may carry (``data.with_categories``): the widget
+keeps one bit per category for each row's filter mask."""
+EXTRA_CATEGORY_COLORS: Final[tuple[str, ...]] = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#9467bd",
+    "#17becf",
+    "#bcbd22",
+    "#8c564b",
+    "#e377c2",
+    "#2ca02c",
+    "#7f7f7f",
+    "#393b79",
+    "#637939",
+    "#8c6d31",
+    "#7b4173",
+    "#3182bd",
+    "#e6550d",
+    "#31a354",
+)
+"""Colours given, in turn, to a user's own categories that name none (after the unused ones of
+``CATEGORY_COLORS``); none is the error red."""
+
 STATUS_COLORS: Final[dict[StatusCode, str]] = {
     "OK": "#2e9e5b",
     "ERROR": "#d62728",
@@ -87,11 +111,14 @@ NO_RATING_COLOR: Final = "#8a8f98"
 """Badge colour of a rating that is not a finite number."""
 
 
-def palette() -> dict[str, object]:
-    """The category and status palette as plain JSON, for the payload (code order)."""
+def palette(category_colors: dict[str, str] | None = None) -> dict[str, object]:
+    """The category and status palette as plain JSON, for the payload (code order).
+    ``category_colors`` (name to colour, in code order) replaces the built-in categories when
+    the data carries its own (``ConversationData.with_categories``)."""
+    colors = CATEGORY_COLORS if category_colors is None else category_colors
     return {
-        "categories": list(CATEGORIES),
-        "category_colors": [CATEGORY_COLORS[c] for c in CATEGORIES],
+        "categories": list(colors),
+        "category_colors": list(colors.values()),
         "statuses": list(STATUS_CODES),
         "status_colors": [STATUS_COLORS[s] for s in STATUS_CODES],
     }

@@ -10,6 +10,7 @@ from weave_widgets.charts._overview import (
     ratings_by_turn,
     turns_per_conversation,
 )
+from weave_widgets.charts._turn_profile import turn_profile, turn_profile_table
 
 __all__ = [
     "KINDS",
@@ -19,5 +20,7 @@ __all__ = [
     "minimap_chart",
     "ratings_by_turn",
     "save",
+    "turn_profile",
+    "turn_profile_table",
     "turns_per_conversation",
 ]

@@ -14,6 +14,7 @@ from weave_widgets.charts._overview import (
     ratings_by_turn,
     turns_per_conversation,
 )
+from weave_widgets.charts._turn_profile import turn_profile
 from weave_widgets.data._frames import ConversationData
 
 KINDS: Final[dict[str, Callable[..., Any]]] = {
@@ -22,6 +23,7 @@ KINDS: Final[dict[str, Callable[..., Any]]] = {
     "durations": duration_by_category,
     "ratings": ratings_by_turn,
     "turns": turns_per_conversation,
+    "turn_profile": turn_profile,
 }
 """``chart(data, kind)`` names and the functions behind them."""
 

@@ -17,7 +17,7 @@ from weave_widgets.charts._style import (
     status_color,
 )
 from weave_widgets.data._frames import ConversationData
-from weave_widgets.palette import CATEGORIES, STATUS_COLORS
+from weave_widgets.palette import STATUS_COLORS
 
 LABEL_ROOM: Final = 1.18
 """The count axis of ``errors_by_operation`` reaches this factor of the longest bar, leaving
@@ -96,9 +96,9 @@ def duration_by_category(
     quantiles = {"p05": 0.05, "q1": 0.25, "median": 0.5, "q3": 0.75, "p95": 0.95}
     stats = pd.DataFrame({name: grouped.quantile(q) for name, q in quantiles.items()})
     stats["n"] = grouped.size()
-    stats = stats.reindex([c for c in CATEGORIES if c in stats.index])
+    stats = stats.reindex([c for c in data.categories if c in stats.index])
     stats = stats.rename_axis("category").reset_index().astype({"category": object})
-    y = alt.Y("category:N", sort=list(CATEGORIES), title="category")
+    y = alt.Y("category:N", sort=list(data.categories), title="category")
     x_title = "span duration (ms" + (", log scale)" if scale == "log" else ")")
     base = alt.Chart(stats).encode(
         y=y,
@@ -119,7 +119,9 @@ def duration_by_category(
         axis=alt.Axis(labelOverlap="greedy", labelSeparation=6),
     )
     whisker = base.mark_rule(color="#555").encode(x=x, x2="p95:Q")
-    box = base.mark_bar(size=16).encode(x="q1:Q", x2="q3:Q", color=category_color())
+    box = base.mark_bar(size=16).encode(
+        x="q1:Q", x2="q3:Q", color=category_color(colors=data.category_colors)
+    )
     median = base.mark_tick(color="#1a1a1a", size=18, thickness=2).encode(x="median:Q")
     count = base.mark_text(align="left", dx=6, fontSize=10, color="#555").encode(
         x="p95:Q", text=alt.Text("n:Q", format=",")

@@ -1,6 +1,9 @@
 """The data: a conversation-spans answer as flat columns (``_columnar``), then as pandas
-DataFrames with stable columns and dtypes (``_frames``)."""
+DataFrames with stable columns and dtypes (``_frames``), one row per turn (``_turns``) and
+the user's own span categories (``_categories``)."""
 
+from weave_widgets.data._categories import with_categories
+from weave_widgets.data._cohorts import NO_GROUP, cohort_labels
 from weave_widgets.data._frames import (
     CONVERSATION_COLUMNS,
     FEEDBACK_COLUMNS,
@@ -10,13 +13,20 @@ from weave_widgets.data._frames import (
     conversation_data,
     use_views,
 )
+from weave_widgets.data._turns import RATING_PREFIX, TURN_COLUMNS, turn_frame
 
 __all__ = [
     "CONVERSATION_COLUMNS",
     "FEEDBACK_COLUMNS",
+    "NO_GROUP",
     "RATING_COLUMNS",
+    "RATING_PREFIX",
     "SPAN_COLUMNS",
+    "TURN_COLUMNS",
     "ConversationData",
+    "cohort_labels",
     "conversation_data",
+    "turn_frame",
     "use_views",
+    "with_categories",
 ]

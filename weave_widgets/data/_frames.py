@@ -21,7 +21,12 @@ from weave_widgets.models import (
     AgentConversationSpans,
     AgentConversationSpansRes,
 )
-from weave_widgets.palette import CATEGORIES, FEEDBACK_LEVELS, OPERATION_CATEGORIES
+from weave_widgets.palette import (
+    CATEGORIES,
+    CATEGORY_COLORS,
+    FEEDBACK_LEVELS,
+    OPERATION_CATEGORIES,
+)
 
 ViewFactory = Callable[..., Any]
 """Builds a view (the minimap widget, an Altair chart) of ``ConversationData``."""
@@ -96,6 +101,34 @@ class ConversationData:
     conversations: pd.DataFrame
     project_id: str = ""
     window: tuple[Any, Any] = field(default=(None, None))
+    category_colors: dict[str, str] = field(default_factory=lambda: dict(CATEGORY_COLORS))
+    """Colour of each category of ``spans["category"]``, in its order (``with_categories``)."""
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        """The span categories in legend (code) order: the palette's, or the user's own."""
+        return tuple(self.category_colors)
+
+    @property
+    def turns(self) -> pd.DataFrame:
+        """One row per turn (see ``weave_widgets.data.TURN_COLUMNS``), computed on each use."""
+        from weave_widgets.data._turns import turn_frame
+
+        return turn_frame(self)
+
+    def with_categories(
+        self,
+        categories: Any,
+        *,
+        column: str | None = None,
+        colors: dict[str, str] | None = None,
+    ) -> ConversationData:
+        """The same data with the user's own span categories (colours included), which the
+        widget, the charts and the frames then use. See
+        ``weave_widgets.data.with_categories``."""
+        from weave_widgets.data._categories import with_categories
+
+        return with_categories(self, categories, column=column, colors=colors)
 
     def __repr__(self) -> str:
         return (
@@ -130,6 +163,7 @@ class ConversationData:
             conversations=take(self.conversations, []),
             project_id=self.project_id,
             window=self.window,
+            category_colors=dict(self.category_colors),
         )
 
 

@@ -89,11 +89,12 @@ class ConversationMinimap(anywidget.AnyWidget):
     @traitlets.validate("filter_category")
     def _validate_filter_category(self, proposal: dict[str, Any]) -> list[str]:
         value: list[str] = list(proposal["value"])
-        bad = [v for v in value if v not in CATEGORIES]
+        known = self._data.categories if hasattr(self, "_data") else CATEGORIES
+        bad = [v for v in value if v not in known]
         if bad:
             raise traitlets.TraitError(
                 f"filter_category: unknown categor{'ies' if len(bad) > 1 else 'y'} {bad}; "
-                f"use some of {list(CATEGORIES)}"
+                f"use some of {list(known)}"
             )
         return value
 
@@ -150,6 +151,7 @@ class ConversationMinimap(anywidget.AnyWidget):
         self._data = value
         with self.hold_sync():
             self.payload = payload.encode(value)
+            self.filter_category = [c for c in self.filter_category if c in value.categories]
             if keep and self._span_row(keep["conversation_id"], keep["span_id"]) is None:
                 self.selected = {}
 
