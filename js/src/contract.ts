@@ -6,6 +6,8 @@
 /** The payload's magic bytes and format version. */
 export const PAYLOAD_MAGIC = "WWMM";
 export const PAYLOAD_VERSION = 1;
+/** The most categories a payload may carry (one bit each in a row's filter mask). */
+export const MAX_CATEGORIES = 32;
 
 /** Span statuses in code order: a span's status code is its index. */
 export const STATUSES = ["UNSET", "OK", "ERROR"] as const;
@@ -76,6 +78,10 @@ export interface Selected {
   trace_id: string;
 }
 
+/** Span columns the `highlight` trait can match on. */
+export const HIGHLIGHT_KEYS = ["operation_name", "category", "status"] as const;
+export type HighlightKey = (typeof HIGHLIGHT_KEYS)[number];
+
 /** The synced traits of ConversationMinimap (the anywidget model's state). */
 export interface Traits {
   /** Binary columnar payload (weave_widgets.minimap._payload). */
@@ -93,6 +99,12 @@ export interface Traits {
   height: number;
   /** {} or {conversation_id, trace_id, span_id} */
   selected: Partial<Selected>;
+  /** Conversation ids picked by their row labels (click, shift-click, drag), in row order. */
+  selected_conversations: string[];
+  /** Only these conversations are shown (null: all); set by linked charts. */
+  filter_conversations: string[] | null;
+  /** Spans to light up: {operation_name, category, status: [values]}, all given must match. */
+  highlight: Partial<Record<HighlightKey, string[]>>;
 }
 
 /** The Python defaults of the traits, for a model that lacks one. */
@@ -108,4 +120,7 @@ export const TRAIT_DEFAULTS: Readonly<Omit<Traits, "payload">> = {
   theme: "auto",
   height: 480,
   selected: {},
+  selected_conversations: [],
+  filter_conversations: null,
+  highlight: {},
 };

@@ -5,6 +5,7 @@ import { formatDuration } from "./format";
 import { hitTest, type Hit } from "./hittest";
 import { type Focus, keyAction } from "./keyboard";
 import { type Columns, ROW, type RowGeometry } from "./layout";
+import { pickMode, type PickMode } from "./selection";
 import { fillTooltip, type Line, markerTooltip, rowLines, spanLines } from "./tooltip";
 
 /** What interaction reads and drives in the view. */
@@ -26,6 +27,10 @@ export interface InteractionHost {
   schedule(): void;
   select(row: number, span: number): void;
   clearSelection(): void;
+  /** Row-label multi-selection: a press, the pressed pointer over another row, the release. */
+  pressLabel(row: number, mode: PickMode): void;
+  dragLabel(row: number): void;
+  releaseLabel(): void;
 }
 
 export class Interaction {
@@ -46,6 +51,8 @@ export class Interaction {
         this.host.schedule();
       }),
       listen(canvas, "click", (e) => this.onClick(e)),
+      listen(canvas, "mousedown", (e) => this.onPress(e)),
+      listen(canvas.ownerDocument, "mouseup", () => this.host.releaseLabel()),
       listen(scroll, "keydown", (e) => this.onKey(e)),
     ];
   }
@@ -63,11 +70,20 @@ export class Interaction {
     );
   }
 
+  private onPress(e: MouseEvent): void {
+    if (e.button !== 0) return;
+    const hit = this.hitAt(e);
+    if (hit.kind !== "label") return;
+    e.preventDefault();
+    this.host.pressLabel(hit.row, pickMode(e));
+  }
+
   private onHover(e: MouseEvent): void {
     const host = this.host;
     const data = host.data;
     const hit = this.hitAt(e);
     const row = hit.kind === "none" ? -1 : hit.row;
+    if (e.buttons & 1 && row >= 0) host.dragLabel(row);
     if (row !== host.hoverRow) {
       host.hoverRow = row;
       host.schedule();
@@ -78,7 +94,7 @@ export class Interaction {
       return;
     }
     const c = host.rows[hit.row];
-    host.canvas.style.cursor = hit.kind === "span" ? "pointer" : "default";
+    host.canvas.style.cursor = hit.kind === "span" || hit.kind === "label" ? "pointer" : "default";
     const lines =
       hit.kind === "span"
         ? spanLines(data, data.spanOffsets[c] + hit.span)

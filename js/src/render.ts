@@ -22,6 +22,10 @@ export interface Frame {
   focus: { row: number; span: number } | null;
   /** Selected span as (conversation index, span position in the row), or null. */
   selected: { conversation: number; span: number } | null;
+  /** 1 per conversation picked by its row label (multi-selection), or null. */
+  picked?: Uint8Array | null;
+  /** 1 per span lit up by a linked view, or null. */
+  lit?: Uint8Array | null;
   geometry: (row: number) => RowGeometry;
 }
 
@@ -190,6 +194,18 @@ function ring(ctx: CanvasRenderingContext2D, x: number, y: number, w: number, h:
   ctx.setLineDash([]);
 }
 
+/** Mark the spans of conversation ``c`` that a linked view lights up: an accent bar under each, and a ring. */
+function drawLit(ctx: CanvasRenderingContext2D, f: Frame, c: number, top: number, layout: RowLayout): void {
+  const lit = f.lit as Uint8Array;
+  const start = f.data.spanOffsets[c];
+  ctx.fillStyle = f.theme.accent;
+  for (let i = 0; i < layout.x.length; i++) {
+    if (!lit[start + i]) continue;
+    ctx.fillRect(layout.x[i], top + ROW.trackHeight + 2, Math.max(2, layout.w[i]), 3);
+    ring(ctx, layout.x[i], top, Math.max(1, layout.w[i]), ROW.trackHeight, f.theme.accent, false);
+  }
+}
+
 /** Draw the rows visible in the frame's viewport. */
 export function draw(ctx: CanvasRenderingContext2D, f: Frame): void {
   const { theme, width, height, scrollTop, dpr, data, rows } = f;
@@ -202,7 +218,8 @@ export function draw(ctx: CanvasRenderingContext2D, f: Frame): void {
     const c = rows[r];
     const y = r * ROW.height - scrollTop;
     const isSelectedRow = f.selected?.conversation === c;
-    const background = isSelectedRow ? theme.rowSelected : r === f.hoverRow ? theme.rowHover : r % 2 ? theme.rowAlt : "";
+    const isPicked = f.picked?.[c] === 1;
+    const background = isSelectedRow || isPicked ? theme.rowSelected : r === f.hoverRow ? theme.rowHover : r % 2 ? theme.rowAlt : "";
     if (background) {
       ctx.fillStyle = background;
       ctx.fillRect(0, y, width, ROW.height);
@@ -213,6 +230,11 @@ export function draw(ctx: CanvasRenderingContext2D, f: Frame): void {
     drawSpans(ctx, f, c, y, geometry.spans);
     drawMarkers(ctx, f, y, geometry.markers);
     const top = y + ROW.trackTop;
+    if (isPicked) {
+      ctx.fillStyle = theme.accent;
+      ctx.fillRect(0, y + 2, 4, ROW.height - 4);
+    }
+    if (f.lit) drawLit(ctx, f, c, top, geometry.spans);
     if (isSelectedRow && f.selected && f.selected.span >= 0) {
       const i = f.selected.span;
       ring(ctx, geometry.spans.x[i], top, geometry.spans.w[i], ROW.trackHeight, theme.foreground, false);

@@ -7,6 +7,7 @@ import type { Focus } from "./keyboard";
 import { type Columns, columns, layoutMarkers, layoutRow, ROW, type RowGeometry } from "./layout";
 import { draw } from "./render";
 import { maskOf, visibleRows } from "./rows";
+import { keepConversations, litSpans, type PickMode, RowSelection } from "./selection";
 import { CSS } from "./styles";
 import { type HookHost, installAutomationHooks } from "./testhooks";
 import { detectTheme, THEMES, type Theme, themeVariables, watchTheme } from "./theme";
@@ -28,6 +29,10 @@ export class MinimapView implements InteractionHost, HookHost {
   hoverRow = -1;
   focus: Focus | null = null;
   private selected: SpanRef | null = null;
+  /** Conversations picked by row label (`selected_conversations`). */
+  readonly picks = new RowSelection();
+  /** Spans a linked view lights up (`highlight`), or null. */
+  private lit: Uint8Array | null = null;
   private readonly doc: Document;
   private readonly spacer: HTMLDivElement;
   private readonly controls: Controls;
@@ -93,6 +98,9 @@ export class MinimapView implements InteractionHost, HookHost {
     sync.onChange("payload", () => void this.loadData());
     for (const name of OPTION_TRAITS) sync.onChange(name, () => this.applyOptions());
     sync.onChange("selected", () => this.applySelected(true));
+    sync.onChange("selected_conversations", () => this.applyPicks());
+    sync.onChange("filter_conversations", () => this.applyOptions());
+    sync.onChange("highlight", () => this.applyHighlight());
     sync.onChange("height", () => this.resize());
     sync.onChange("theme", () => this.applyTheme());
     this.disposers.push(watchTheme(this.root, () => this.applyTheme()));
@@ -151,6 +159,8 @@ export class MinimapView implements InteractionHost, HookHost {
     this.root.dataset.ready = "0";
     this.recomputeRows();
     this.applySelected(false);
+    this.picks.setIds(data, this.sync.get("selected_conversations"));
+    this.lit = litSpans(data, this.sync.get("highlight"));
     this.resize();
   }
 
@@ -171,6 +181,7 @@ export class MinimapView implements InteractionHost, HookHost {
           filterHasFeedback: options.filter_has_feedback,
         })
       : new Uint32Array(0);
+    if (this.data) this.rows = keepConversations(this.data, this.rows, this.sync.get("filter_conversations"));
     this.updateControls();
   }
 
@@ -201,7 +212,41 @@ export class MinimapView implements InteractionHost, HookHost {
     this.schedule();
   }
 
+  private applyPicks(): void {
+    this.picks.setIds(this.data, this.sync.get("selected_conversations"));
+    this.root.dataset.picked = String(this.picks.size);
+    this.schedule();
+  }
+
+  private applyHighlight(): void {
+    this.lit = this.data ? litSpans(this.data, this.sync.get("highlight")) : null;
+    let n = 0;
+    if (this.lit) for (let s = 0; s < this.lit.length; s++) n += this.lit[s];
+    this.root.dataset.lit = String(n);
+    this.schedule();
+  }
+
   // ---- view -> model -------------------------------------------------------------------------
+
+  /** A press on the label of visible row ``row`` (click, shift-click, ctrl/cmd-click): starts a drag. */
+  pressLabel(row: number, mode: PickMode): void {
+    this.picks.press(this.rows, row, mode);
+    this.schedule();
+  }
+
+  /** The pressed pointer moved over visible row ``row``. */
+  dragLabel(row: number): void {
+    if (this.picks.extend(this.rows, row)) this.schedule();
+  }
+
+  /** The pointer was released: write the picked conversations back to the model. */
+  releaseLabel(): void {
+    if (!this.picks.release() || !this.data) return;
+    const ids = this.picks.ids(this.data, this.rows);
+    this.root.dataset.picked = String(ids.length);
+    this.live.textContent = `${ids.length} conversation${ids.length === 1 ? "" : "s"} selected`;
+    this.sync.set("selected_conversations", ids);
+  }
 
   select(row: number, span: number): void {
     const data = this.data;
@@ -292,6 +337,8 @@ export class MinimapView implements InteractionHost, HookHost {
       hoverRow: this.hoverRow,
       focus: this.focus,
       selected: this.selected,
+      picked: this.picks.picked,
+      lit: this.lit,
       geometry: (row) => this.geometry(row),
     });
     performance.measure("weave-minimap:frame", { start: t0, end: performance.now() });

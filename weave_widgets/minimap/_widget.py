@@ -30,6 +30,12 @@ BUILD_HINT = (
 )
 
 SELECTED_KEYS = frozenset({"conversation_id", "trace_id", "span_id"})
+HIGHLIGHT_KEYS = ("operation_name", "category", "status")
+"""Span columns ``highlight`` can match on (a span lights up when it matches every one given)."""
+
+
+def _ids(data: ConversationData) -> list[str]:
+    return [str(v) for v in data.conversations["conversation_id"]]
 
 
 class ConversationMinimap(anywidget.AnyWidget):
@@ -60,6 +66,26 @@ class ConversationMinimap(anywidget.AnyWidget):
     selected = traitlets.Dict(
         default_value={}, help="{} or {conversation_id, trace_id, span_id}"
     ).tag(sync=True)
+    selected_conversations = traitlets.List(
+        traitlets.Unicode(),
+        default_value=[],
+        help="Conversation ids picked by their row labels (click, shift-click, drag), in row order.",
+    ).tag(sync=True)
+    filter_conversations = traitlets.List(
+        traitlets.Unicode(),
+        default_value=None,
+        allow_none=True,
+        help="Only these conversations are shown (null: all); set by linked charts.",
+    ).tag(sync=True)
+    highlight = traitlets.Dict(
+        default_value={},
+        help="Spans to light up: {operation_name, category, status: [values]}, all given must match.",
+    ).tag(sync=True)
+    selection = traitlets.Instance(
+        ConversationData,
+        allow_none=True,
+        help="The selected conversations as ConversationData (None when none); settable.",
+    )
 
     def __init__(self, data: ConversationData, **options: Any) -> None:
         if "_esm" not in ConversationMinimap.__dict__:
@@ -78,13 +104,67 @@ class ConversationMinimap(anywidget.AnyWidget):
             )
         self._data = data
         selected = options.pop("selected", {})
+        picked = options.pop("selected_conversations", [])
         super().__init__(payload=payload.encode(data), **options)
         self.selected = selected
+        self.selected_conversations = picked
 
     @staticmethod
     def _option_names() -> list[str]:
         # anywidget subclasses the instance's class in __init__, so name this class explicitly.
-        return [name for name in ConversationMinimap.class_own_traits() if name != "payload"]
+        return [
+            name
+            for name, trait in ConversationMinimap.class_own_traits().items()
+            if name != "payload" and trait.metadata.get("sync")
+        ]
+
+    @traitlets.validate("selected_conversations", "filter_conversations")
+    def _validate_conversation_ids(self, proposal: dict[str, Any]) -> list[str] | None:
+        name = proposal["trait"].name
+        if proposal["value"] is None:
+            return None
+        value = list(dict.fromkeys(str(v) for v in proposal["value"]))
+        known = set(self._data.conversations["conversation_id"].astype(object))
+        unknown = [v for v in value if v not in known]
+        if unknown:
+            raise traitlets.TraitError(
+                f"{name}: conversation {unknown[0]!r} is not in this widget's data"
+                + (f" (and {len(unknown) - 1} more)" if len(unknown) > 1 else "")
+            )
+        return value
+
+    @traitlets.validate("highlight")
+    def _validate_highlight(self, proposal: dict[str, Any]) -> dict[str, list[str]]:
+        value = dict(proposal["value"])
+        extra = set(value) - set(HIGHLIGHT_KEYS)
+        if extra:
+            raise traitlets.TraitError(
+                f"highlight: unexpected keys {sorted(extra)}; use some of {list(HIGHLIGHT_KEYS)}"
+            )
+        return {key: [str(v) for v in value[key]] for key in HIGHLIGHT_KEYS if key in value}
+
+    @traitlets.observe("selected_conversations")
+    def _on_selected_conversations(self, change: dict[str, Any]) -> None:
+        ids = list(change["new"])
+        current = self.selection
+        if current is not None and _ids(current) == ids:
+            return
+        self.selection = self._data.select(ids) if ids else None
+
+    @traitlets.validate("selection")
+    def _validate_selection(self, proposal: dict[str, Any]) -> ConversationData | None:
+        value = proposal["value"]
+        if value is not None:
+            self._validate_conversation_ids(
+                {"trait": ConversationMinimap.selected_conversations, "value": _ids(value)}
+            )
+        return value  # type: ignore[no-any-return]
+
+    @traitlets.observe("selection")
+    def _on_selection(self, change: dict[str, Any]) -> None:
+        ids = _ids(change["new"]) if change["new"] is not None else []
+        if ids != self.selected_conversations:
+            self.selected_conversations = ids
 
     @traitlets.validate("filter_category")
     def _validate_filter_category(self, proposal: dict[str, Any]) -> list[str]:
@@ -149,8 +229,12 @@ class ConversationMinimap(anywidget.AnyWidget):
             )
         keep = dict(self.selected)
         self._data = value
+        known = set(value.conversations["conversation_id"].astype(object))
         with self.hold_sync():
             self.payload = payload.encode(value)
+            self.selected_conversations = [c for c in self.selected_conversations if c in known]
+            if self.filter_conversations is not None:
+                self.filter_conversations = [c for c in self.filter_conversations if c in known]
             self.filter_category = [c for c in self.filter_category if c in value.categories]
             if keep and self._span_row(keep["conversation_id"], keep["span_id"]) is None:
                 self.selected = {}
