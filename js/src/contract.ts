@@ -99,11 +99,11 @@ export interface Traits {
   height: number;
   /** {} or {conversation_id, trace_id, span_id} */
   selected: Partial<Selected>;
-  /** Conversation ids picked by their row labels (click, shift-click, drag), in row order. */
+  /** Conversation ids picked by row label (click, shift-click, drag), in row order. */
   selected_conversations: string[];
   /** Only these conversations are shown (null: all); set by linked charts. */
   filter_conversations: string[] | null;
-  /** Spans to light up: {operation_name, category, status: [values]}, all given must match. */
+  /** Spans to light up: {operation_name, category, status: [values]}, all must match. */
   highlight: Partial<Record<HighlightKey, string[]>>;
 }
 

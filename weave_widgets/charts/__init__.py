@@ -2,9 +2,10 @@
 ``save`` to PNG, SVG, PDF, HTML or JSON, fully offline."""
 
 from weave_widgets.charts._export import save
-from weave_widgets.charts._kinds import KINDS, chart
+from weave_widgets.charts._kinds import KINDS, USERMETA_KEY, chart
 from weave_widgets.charts._minimap import minimap_chart
 from weave_widgets.charts._overview import (
+    conversation_durations,
     duration_by_category,
     errors_by_operation,
     ratings_by_turn,
@@ -14,7 +15,9 @@ from weave_widgets.charts._turn_profile import turn_profile, turn_profile_table
 
 __all__ = [
     "KINDS",
+    "USERMETA_KEY",
     "chart",
+    "conversation_durations",
     "duration_by_category",
     "errors_by_operation",
     "minimap_chart",

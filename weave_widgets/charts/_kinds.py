@@ -9,6 +9,7 @@ import altair as alt
 
 from weave_widgets.charts._minimap import minimap_chart
 from weave_widgets.charts._overview import (
+    conversation_durations,
     duration_by_category,
     errors_by_operation,
     ratings_by_turn,
@@ -24,8 +25,12 @@ KINDS: Final[dict[str, Callable[..., Any]]] = {
     "ratings": ratings_by_turn,
     "turns": turns_per_conversation,
     "turn_profile": turn_profile,
+    "conversation_durations": conversation_durations,
 }
 """``chart(data, kind)`` names and the functions behind them."""
+USERMETA_KEY: Final = "weave_widgets"
+"""Charts made by ``chart`` carry ``usermeta[USERMETA_KEY] = {kind, options}``, so that a
+linked view (``weave_widgets.link``) can redraw them for other conversations."""
 
 
 def chart(data: ConversationData, kind: str = "minimap", **options: Any) -> alt.TopLevelMixin:
@@ -33,4 +38,5 @@ def chart(data: ConversationData, kind: str = "minimap", **options: Any) -> alt.
     if kind not in KINDS:
         raise ValueError(f"kind={kind!r} is not a chart kind; choose one of {list(KINDS)}")
     made: alt.TopLevelMixin = KINDS[kind](data, **options)
+    made.usermeta = {USERMETA_KEY: {"kind": kind, "options": options}}  # type: ignore[attr-defined]
     return made

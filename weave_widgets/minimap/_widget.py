@@ -69,7 +69,7 @@ class ConversationMinimap(anywidget.AnyWidget):
     selected_conversations = traitlets.List(
         traitlets.Unicode(),
         default_value=[],
-        help="Conversation ids picked by their row labels (click, shift-click, drag), in row order.",
+        help="Conversation ids picked by row label (click, shift-click, drag), in row order.",
     ).tag(sync=True)
     filter_conversations = traitlets.List(
         traitlets.Unicode(),
@@ -79,7 +79,7 @@ class ConversationMinimap(anywidget.AnyWidget):
     ).tag(sync=True)
     highlight = traitlets.Dict(
         default_value={},
-        help="Spans to light up: {operation_name, category, status: [values]}, all given must match.",
+        help="Spans to light up: {operation_name, category, status: [values]}, all must match.",
     ).tag(sync=True)
     selection = traitlets.Instance(
         ConversationData,
