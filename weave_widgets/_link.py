@@ -19,9 +19,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
 from weave_widgets.data._frames import ConversationData
 from weave_widgets.minimap._widget import HIGHLIGHT_KEYS, ConversationMinimap
 
@@ -64,7 +61,10 @@ class Link:
                 for key, bounds in value.items():
                     if key not in conv.columns or not isinstance(bounds, list) or not bounds:
                         continue
-                    column = np.asarray(pd.to_numeric(conv[key], errors="coerce"), dtype=float)
+                    try:
+                        column = conv[str(key)].astype("float64").to_numpy()
+                    except (TypeError, ValueError):
+                        continue  # not a numeric column: nothing to brush
                     low, high = float(min(bounds)), float(max(bounds))
                     inside = (column >= low) & (column <= high)
                     ids = conv["conversation_id"].astype(object).to_numpy()[inside]
@@ -72,7 +72,7 @@ class Link:
                     kept = [str(i) for i in ids if before is None or i in before]
         with self.widget.hold_trait_notifications():
             self.widget.highlight = {k: list(dict.fromkeys(v)) for k, v in highlight.items()}
-            self.widget.filter_conversations = kept
+            self.widget.filter_conversations = kept  # type: ignore[assignment]
             if picked is not None:
                 self.widget.selected_conversations = picked
 
