@@ -42,6 +42,9 @@ def test_defaults_and_payload(widget: ConversationMinimap, data: ConversationDat
         "theme": "auto",
         "height": 480,
         "selected": {},
+        "selected_conversations": [],
+        "filter_conversations": None,
+        "highlight": {},
     }
     assert widget.data is data
     assert widget.payload == payload.encode(data)
