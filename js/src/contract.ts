@@ -105,6 +105,10 @@ export interface Traits {
   filter_conversations: string[] | null;
   /** Spans to light up: {operation_name, category, status: [values]}, all must match. */
   highlight: Partial<Record<HighlightKey, string[]>>;
+  /** Cohorts: {labels, codes (a label index per conversation)}; set by group_by. */
+  groups: { labels?: string[]; codes?: number[] };
+  /** Labels of the groups shown folded. */
+  collapsed_groups: string[];
 }
 
 /** The Python defaults of the traits, for a model that lacks one. */
@@ -123,4 +127,6 @@ export const TRAIT_DEFAULTS: Readonly<Omit<Traits, "payload">> = {
   selected_conversations: [],
   filter_conversations: null,
   highlight: {},
+  groups: {},
+  collapsed_groups: [],
 };

@@ -88,7 +88,7 @@ export class Interaction {
       host.hoverRow = row;
       host.schedule();
     }
-    if (!data || hit.kind === "none" || hit.kind === "row") {
+    if (!data || hit.kind === "none" || hit.kind === "row" || host.rows[hit.row] >= data.nConversations) {
       host.canvas.style.cursor = "default";
       this.hideTooltip();
       return;
@@ -119,6 +119,7 @@ export class Interaction {
     if (!data) return;
     const action = keyAction(e.key, host.focus, host.rows.length, (row) => {
       const c = host.rows[row];
+      if (c >= data.nConversations) return 0; // a cohort header
       return data.spanOffsets[c + 1] - data.spanOffsets[c];
     });
     if (action.kind === "none") return;
@@ -141,6 +142,11 @@ export class Interaction {
   private announce(data: MinimapData, focus: Focus, selected: boolean): void {
     const host = this.host;
     const c = host.rows[focus.row];
+    if (c >= data.nConversations) {
+      host.live.textContent = "Group header: click to fold or unfold, shift-click to select its conversations";
+      this.hideTooltip();
+      return;
+    }
     const conversation = data.conversationIds.get(c);
     if (focus.span < 0) {
       host.live.textContent = `Conversation ${conversation}: no spans`;

@@ -3,6 +3,7 @@ import { type ColorBy, RATING_TEXT_COLOR, STATUS_CODE } from "./contract";
 import type { MinimapData } from "./decode";
 import { formatDuration, plural } from "./format";
 import { type Columns, type MarkerItem, ROW, type RowGeometry, type RowLayout } from "./layout";
+import type { GroupSummary } from "./cohorts";
 import { spanMatches } from "./rows";
 import { type Theme, ratingColor } from "./theme";
 
@@ -26,6 +27,8 @@ export interface Frame {
   picked?: Uint8Array | null;
   /** 1 per span lit up by a linked view, or null. */
   lit?: Uint8Array | null;
+  /** The cohort summary when visible row ``row`` is a group header, else null. */
+  group?: (row: number) => GroupSummary | null;
   geometry: (row: number) => RowGeometry;
 }
 
@@ -206,6 +209,37 @@ function drawLit(ctx: CanvasRenderingContext2D, f: Frame, c: number, top: number
   }
 }
 
+/** A cohort's header row: fold triangle, label, and its summary (count, error rate, median duration, mean rating). */
+function drawGroupHeader(ctx: CanvasRenderingContext2D, f: Frame, g: GroupSummary, y: number): void {
+  const { theme, width } = f;
+  ctx.fillStyle = theme.rowSelected;
+  ctx.fillRect(0, y, width, ROW.height);
+  ctx.fillStyle = theme.divider;
+  ctx.fillRect(0, y + ROW.height - 1, width, 1);
+  ctx.fillStyle = theme.foreground;
+  ctx.beginPath();
+  if (g.collapsed) {
+    ctx.moveTo(12, y + 14);
+    ctx.lineTo(20, y + 20);
+    ctx.lineTo(12, y + 26);
+  } else {
+    ctx.moveTo(10, y + 16);
+    ctx.lineTo(22, y + 16);
+    ctx.lineTo(16, y + 24);
+  }
+  ctx.fill();
+  ctx.font = `700 13px ${theme.font}`;
+  ctx.textBaseline = "middle";
+  const label = fitText(ctx, g.label, f.cols.labelWidth - 34);
+  ctx.fillText(label, 30, y + ROW.height / 2);
+  const rating = Number.isFinite(g.meanRating) ? ` · mean rating ${g.meanRating.toFixed(2)}` : "";
+  const median = Number.isFinite(g.medianMs) ? ` · median ${formatDuration(g.medianMs)}` : "";
+  const text = `${plural(g.count, "conversation")} · ${Math.round(100 * g.errorRate)}% with errors${median}${rating}`;
+  ctx.font = `12px ${theme.font}`;
+  ctx.fillStyle = g.errorRate > 0 ? theme.foreground : theme.muted;
+  ctx.fillText(fitText(ctx, text, width - f.cols.trackX - 8), f.cols.trackX, y + ROW.height / 2);
+}
+
 /** Draw the rows visible in the frame's viewport. */
 export function draw(ctx: CanvasRenderingContext2D, f: Frame): void {
   const { theme, width, height, scrollTop, dpr, data, rows } = f;
@@ -217,6 +251,11 @@ export function draw(ctx: CanvasRenderingContext2D, f: Frame): void {
   for (let r = first; r <= last; r++) {
     const c = rows[r];
     const y = r * ROW.height - scrollTop;
+    const group = f.group?.(r);
+    if (group) {
+      drawGroupHeader(ctx, f, group, y);
+      continue;
+    }
     const isSelectedRow = f.selected?.conversation === c;
     const isPicked = f.picked?.[c] === 1;
     const background = isSelectedRow || isPicked ? theme.rowSelected : r === f.hoverRow ? theme.rowHover : r % 2 ? theme.rowAlt : "";

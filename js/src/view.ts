@@ -7,6 +7,7 @@ import type { Focus } from "./keyboard";
 import { type Columns, columns, layoutMarkers, layoutRow, ROW, type RowGeometry } from "./layout";
 import { draw } from "./render";
 import { maskOf, visibleRows } from "./rows";
+import { conversationCount, type GroupSummary, groupRows, hasGroups, isHeader } from "./cohorts";
 import { keepConversations, litSpans, type PickMode, RowSelection } from "./selection";
 import { CSS } from "./styles";
 import { type HookHost, installAutomationHooks } from "./testhooks";
@@ -14,6 +15,10 @@ import { detectTheme, THEMES, type Theme, themeVariables, watchTheme } from "./t
 import { type Model, ModelSync, OPTION_TRAITS, type SpanRef } from "./sync";
 
 const MIN_HEIGHT = 2 * ROW.height;
+const EMPTY_GEOMETRY: RowGeometry = {
+  spans: { x: new Float64Array(0), w: new Float64Array(0), turnX: new Float64Array(0), dividers: [] },
+  markers: [],
+};
 const CACHE_LIMIT = 4000;
 
 export class MinimapView implements InteractionHost, HookHost {
@@ -33,6 +38,8 @@ export class MinimapView implements InteractionHost, HookHost {
   readonly picks = new RowSelection();
   /** Spans a linked view lights up (`highlight`), or null. */
   private lit: Uint8Array | null = null;
+  /** Group header summaries by group code, when grouped (`groups`). */
+  private summaries: GroupSummary[] = [];
   private readonly doc: Document;
   private readonly spacer: HTMLDivElement;
   private readonly controls: Controls;
@@ -101,6 +108,8 @@ export class MinimapView implements InteractionHost, HookHost {
     sync.onChange("selected_conversations", () => this.applyPicks());
     sync.onChange("filter_conversations", () => this.applyOptions());
     sync.onChange("highlight", () => this.applyHighlight());
+    sync.onChange("groups", () => this.applyOptions());
+    sync.onChange("collapsed_groups", () => this.applyOptions());
     sync.onChange("height", () => this.resize());
     sync.onChange("theme", () => this.applyTheme());
     this.disposers.push(watchTheme(this.root, () => this.applyTheme()));
@@ -131,7 +140,7 @@ export class MinimapView implements InteractionHost, HookHost {
     let anyCapped = false;
     if (data) for (let c = 0; c < data.nConversations && !anyCapped; c++) anyCapped = data.atSpanCap[c] === 1;
     this.controls.update(this.sync.options(), data?.palette ?? null, anyCapped);
-    const shown = this.rows.length;
+    const shown = data ? conversationCount(data, this.rows) : 0;
     this.controls.summary.textContent = summaryText(data, shown);
     this.scroll.setAttribute(
       "aria-label",
@@ -181,7 +190,16 @@ export class MinimapView implements InteractionHost, HookHost {
           filterHasFeedback: options.filter_has_feedback,
         })
       : new Uint32Array(0);
-    if (this.data) this.rows = keepConversations(this.data, this.rows, this.sync.get("filter_conversations"));
+    this.summaries = [];
+    if (this.data) {
+      this.rows = keepConversations(this.data, this.rows, this.sync.get("filter_conversations"));
+      const groups = this.sync.get("groups");
+      if (hasGroups(this.data, groups)) {
+        const grouped = groupRows(this.data, this.rows, groups, this.sync.get("collapsed_groups"));
+        this.rows = grouped.rows;
+        this.summaries = grouped.summaries;
+      }
+    }
     this.updateControls();
   }
 
@@ -230,8 +248,51 @@ export class MinimapView implements InteractionHost, HookHost {
 
   /** A press on the label of visible row ``row`` (click, shift-click, ctrl/cmd-click): starts a drag. */
   pressLabel(row: number, mode: PickMode): void {
+    const data = this.data;
+    if (data && isHeader(data, this.rows[row])) {
+      const g = this.rows[row] - data.nConversations;
+      if (mode === "replace") this.toggleGroup(g);
+      else this.pickGroup(g);
+      return;
+    }
     this.picks.press(this.rows, row, mode);
     this.schedule();
+  }
+
+  /** Fold or unfold group ``g`` (a click on its header). */
+  toggleGroup(g: number): void {
+    const label = this.summaries[g]?.label;
+    if (label === undefined) return;
+    const collapsed = this.sync.get("collapsed_groups");
+    const next = collapsed.includes(label) ? collapsed.filter((l) => l !== label) : [...collapsed, label];
+    this.sync.set("collapsed_groups", next);
+  }
+
+  /** Add every conversation of group ``g`` that passes the filters to the picked rows (shift- or ctrl-click on its header). */
+  pickGroup(g: number): void {
+    const data = this.data;
+    if (!data) return;
+    const codes = this.sync.get("groups").codes ?? [];
+    const rows = visibleRows(data, {
+      sortBy: "input",
+      descending: false,
+      filterStatus: this.sync.get("filter_status"),
+      filterCategory: this.sync.get("filter_category"),
+      filterHasFeedback: this.sync.get("filter_has_feedback"),
+    });
+    const kept = keepConversations(data, rows, this.sync.get("filter_conversations"));
+    for (const c of kept) if (codes[c] === g) this.picks.picked[c] = 1;
+    const ids = this.picks.ids(data, this.rows);
+    this.root.dataset.picked = String(ids.length);
+    this.sync.set("selected_conversations", ids);
+    this.schedule();
+  }
+
+  /** The summary of the group whose header is visible row ``row``, or null. */
+  groupAt(row: number): GroupSummary | null {
+    const data = this.data;
+    const c = this.rows[row];
+    return data && c !== undefined && isHeader(data, c) ? (this.summaries[c - data.nConversations] ?? null) : null;
   }
 
   /** The pressed pointer moved over visible row ``row``. */
@@ -268,6 +329,7 @@ export class MinimapView implements InteractionHost, HookHost {
   geometry(row: number): RowGeometry {
     const data = this.data as MinimapData;
     const c = this.rows[row];
+    if (isHeader(data, c)) return EMPTY_GEOMETRY;
     let g = this.cache.get(c);
     if (!g) {
       if (this.cache.size > CACHE_LIMIT) this.cache.clear();
@@ -339,6 +401,7 @@ export class MinimapView implements InteractionHost, HookHost {
       selected: this.selected,
       picked: this.picks.picked,
       lit: this.lit,
+      group: (row) => this.groupAt(row),
       geometry: (row) => this.geometry(row),
     });
     performance.measure("weave-minimap:frame", { start: t0, end: performance.now() });

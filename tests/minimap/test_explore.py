@@ -82,3 +82,23 @@ def test_constructor_takes_a_selection(data: ConversationData) -> None:
     ids = _ids(data)
     widget = ConversationMinimap(data, selected_conversations=ids[:2])
     assert _ids(widget.selection) == ids[:2]
+
+
+def test_group_by_column_series_mapping(data: ConversationData) -> None:
+    ids = _ids(data)
+    widget = ConversationMinimap(data, group_by="n_turns")
+    labels = widget.groups["labels"]
+    turns = data.conversations["n_turns"].astype(str).tolist()
+    assert labels == sorted(set(turns))
+    assert [labels[c] for c in widget.groups["codes"]] == turns
+    widget.group_by = {ids[0]: "v2", ids[1]: "v1"}
+    assert widget.groups["labels"] == ["v1", "v2", "(none)"]  # no group listed last
+    assert widget.groups["codes"][:3] == [1, 0, 2]
+    widget.group_by = None
+    assert widget.groups == {}
+    with pytest.raises(ValueError, match="not a column"):
+        widget.group_by = "agent"
+    widget.group_by = data.conversations.set_index("conversation_id")["n_errors"] > 0
+    assert widget.groups["labels"] == ["False", "True"]
+    widget.data = data.select(ids[:4])  # regrouped for the new rows
+    assert len(widget.groups["codes"]) == 4

@@ -45,6 +45,8 @@ def test_defaults_and_payload(widget: ConversationMinimap, data: ConversationDat
         "selected_conversations": [],
         "filter_conversations": None,
         "highlight": {},
+        "groups": {},
+        "collapsed_groups": [],
     }
     assert widget.data is data
     assert widget.payload == payload.encode(data)

@@ -96,6 +96,7 @@ TRAIT_TYPES: Mapping[str, str] = {
     "selected": "Partial<Selected>",
     "filter_conversations": "string[] | null",
     "highlight": "Partial<Record<HighlightKey, string[]>>",
+    "groups": "{ labels?: string[]; codes?: number[] }",
 }
 """TypeScript types of traits whose traitlets type says too little (a ``Dict``)."""
 

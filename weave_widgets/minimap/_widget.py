@@ -10,6 +10,7 @@ import anywidget
 import pandas as pd
 import traitlets
 
+from weave_widgets.data._cohorts import NO_GROUP, cohort_labels
 from weave_widgets.data._frames import ConversationData
 from weave_widgets.minimap import _payload as payload
 from weave_widgets.palette import (
@@ -81,6 +82,13 @@ class ConversationMinimap(anywidget.AnyWidget):
         default_value={},
         help="Spans to light up: {operation_name, category, status: [values]}, all must match.",
     ).tag(sync=True)
+    groups = traitlets.Dict(
+        default_value={},
+        help="Cohorts: {labels, codes (a label index per conversation)}; set by group_by.",
+    ).tag(sync=True)
+    collapsed_groups = traitlets.List(
+        traitlets.Unicode(), default_value=[], help="Labels of the groups shown folded."
+    ).tag(sync=True)
     selection = traitlets.Instance(
         ConversationData,
         allow_none=True,
@@ -96,15 +104,17 @@ class ConversationMinimap(anywidget.AnyWidget):
                 "WeaveClient.conversation_spans or conversation_data), "
                 f"not {type(data).__name__}"
             )
-        unknown = set(options) - set(self._option_names())
+        unknown = set(options) - {*self._option_names(), "group_by"}
         if unknown:
             raise TypeError(
                 f"ConversationMinimap: unknown option(s) {sorted(unknown)}; "
                 f"valid options are {sorted(self._option_names())}"
             )
         self._data = data
+        self._group_by: Any = options.pop("group_by", None)
         selected = options.pop("selected", {})
         picked = options.pop("selected_conversations", [])
+        options.setdefault("groups", self._groups_of(data))
         super().__init__(payload=payload.encode(data), **options)
         self.selected = selected
         self.selected_conversations = picked
@@ -232,12 +242,35 @@ class ConversationMinimap(anywidget.AnyWidget):
         known = set(value.conversations["conversation_id"].astype(object))
         with self.hold_sync():
             self.payload = payload.encode(value)
+            self.groups = self._groups_of(value)
             self.selected_conversations = [c for c in self.selected_conversations if c in known]
             if self.filter_conversations is not None:
                 self.filter_conversations = [c for c in self.filter_conversations if c in known]
             self.filter_category = [c for c in self.filter_category if c in value.categories]
             if keep and self._span_row(keep["conversation_id"], keep["span_id"]) is None:
                 self.selected = {}
+
+    @property
+    def group_by(self) -> Any:
+        """The cohorts: a column name of ``data.conversations``, a Series or mapping by
+        conversation id (agent version, score bucket, date...), or None. Each group is drawn
+        as a labelled, collapsible section with its own summary; sorting applies within it."""
+        return self._group_by
+
+    @group_by.setter
+    def group_by(self, value: Any) -> None:
+        groups = self._groups_of(self._data, value)  # raises before anything changes
+        self._group_by = value
+        self.groups = groups
+
+    def _groups_of(self, data: ConversationData, by: Any = ...) -> dict[str, Any]:
+        by = self._group_by if by is ... else by
+        if by is None:
+            return {}
+        labels = cohort_labels(data, by)
+        names = sorted(set(labels), key=lambda v: (v == NO_GROUP, v))
+        code = {name: i for i, name in enumerate(names)}
+        return {"labels": names, "codes": [code[v] for v in labels]}
 
     @property
     def selected_span(self) -> pd.DataFrame | None:
