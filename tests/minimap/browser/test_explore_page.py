@@ -158,3 +158,49 @@ def test_own_categories_in_legend_and_marks(
     assert model_get(page, "filter_category") == ["tools"]
     page.locator(".wwm-root").screenshot(path=artifacts / "explore-categories-light-wide.png")
     assert not log.errors
+
+
+def test_cohorts_sections_fold_and_pick(
+    browser: Any, data: ConversationData, tmp_path: Path, artifacts: Path
+) -> None:
+    c = ids(data)
+    cohort = {
+        cid: ("with errors" if n > 0 else "clean")
+        for cid, n in zip(c, data.conversations["n_errors"], strict=True)
+    }
+    path = tmp_path / "cohorts.html"
+    ConversationMinimap(
+        data, group_by=cohort, sort_by="spans", sort_descending=True, height=1500
+    ).to_html(path)
+    for scheme, width in (("light", 1300), ("dark", 640)):
+        page, log = open_page(
+            browser, viewport={"width": width, "height": 1700}, color_scheme=scheme
+        )
+        page.goto(path.as_uri())
+        page.wait_for_selector(".wwm-root[data-ready='1']", timeout=15_000)
+        root = page.locator(".wwm-root")
+        clean = [x for x in c if cohort[x] == "clean"]
+        failing = [x for x in c if cohort[x] == "with errors"]
+        # clean first (labels sorted), its header in row 0, rows sorted by spans within it
+        assert root.evaluate("(r, x) => r.weaveMinimap.rowOf(x)", clean[0]) >= 1
+        rows = [root.evaluate("(r, x) => r.weaveMinimap.rowOf(x)", x) for x in failing]
+        assert min(rows) == len(clean) + 2  # after the clean header, its rows and our header
+        spans = data.conversations.set_index("conversation_id")["n_spans"]
+        by_row = [spans[x] for _, x in sorted(zip(rows, failing, strict=True))]
+        assert by_row == sorted(by_row, reverse=True)
+        page.locator(".wwm-root").screenshot(path=artifacts / f"explore-cohorts-{scheme}.png")
+        header_y = (len(clean) + 1) * 40 + 20  # the "with errors" header row
+        page.keyboard.down("Shift")
+        page.mouse.click(*page_point(page, 40, header_y))
+        page.keyboard.up("Shift")
+        assert sorted(model_get(page, "selected_conversations")) == sorted(failing)
+        page.mouse.click(*page_point(page, 40, 20))  # fold "clean"
+        assert model_get(page, "collapsed_groups") == ["clean"]
+        assert root.evaluate("(r, x) => r.weaveMinimap.rowOf(x)", clean[0]) == -1
+        assert root.evaluate("(r, x) => r.weaveMinimap.rowOf(x)", failing[0]) >= 2
+        assert page.locator(".wwm-summary").inner_text().startswith(f"{len(failing)} of {len(c)}")
+        page.locator(".wwm-root").screenshot(
+            path=artifacts / f"explore-cohorts-folded-{scheme}.png"
+        )
+        assert not log.errors
+        page.context.close()
