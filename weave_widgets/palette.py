@@ -54,6 +54,11 @@ ColorBy = Literal["category", "status"]
 COLOR_MODES: Final[tuple[ColorBy, ...]] = get_args(ColorBy)
 """What a span mark's fill shows (ERROR spans are drawn in the error colour either way)."""
 
+Align = Literal["none", "turn"]
+ALIGN_MODES: Final[tuple[Align, ...]] = get_args(Align)
+"""How rows line up: ``none`` (each row's spans end to end) or ``turn`` (turn k of every row in
+column k, to compare rows and cohorts turn by turn)."""
+
 ThemeOption = Literal["auto", "light", "dark"]
 THEME_OPTIONS: Final[tuple[ThemeOption, ...]] = get_args(ThemeOption)
 """The widget's theme: ``auto`` follows the host (JupyterLab, VS Code, the OS)."""

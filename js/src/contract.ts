@@ -50,6 +50,10 @@ export type ColorBy = (typeof COLOR_MODES)[number];
 export const THEME_OPTIONS = ["auto", "light", "dark"] as const;
 export type ThemeOption = (typeof THEME_OPTIONS)[number];
 
+/** How rows line up (turn: by turn). */
+export const ALIGN_MODES = ["none", "turn"] as const;
+export type Align = (typeof ALIGN_MODES)[number];
+
 /** Fill colour per category. */
 export const CATEGORY_COLORS: Readonly<Record<Category, string>> = {
   agent: "#6f4fc6",
@@ -94,6 +98,8 @@ export interface Traits {
   width_mode: WidthMode;
   scale: Scale;
   color_by: ColorBy;
+  /** turn: turn k of every row in column k. */
+  align: Align;
   theme: ThemeOption;
   /** Maximum height of the rows area in px. */
   height: number;
@@ -121,6 +127,7 @@ export const TRAIT_DEFAULTS: Readonly<Omit<Traits, "payload">> = {
   width_mode: "duration",
   scale: "sqrt",
   color_by: "category",
+  align: "none",
   theme: "auto",
   height: 480,
   selected: {},

@@ -7,6 +7,7 @@ import type { Focus } from "./keyboard";
 import { type Columns, columns, layoutMarkers, layoutRow, ROW, type RowGeometry } from "./layout";
 import { draw } from "./render";
 import { maskOf, visibleRows } from "./rows";
+import { layoutAligned, turnColumns } from "./align";
 import { conversationCount, type GroupSummary, groupRows, hasGroups, isHeader } from "./cohorts";
 import { keepConversations, litSpans, type PickMode, RowSelection } from "./selection";
 import { CSS } from "./styles";
@@ -109,6 +110,7 @@ export class MinimapView implements InteractionHost, HookHost {
     sync.onChange("filter_conversations", () => this.applyOptions());
     sync.onChange("highlight", () => this.applyHighlight());
     sync.onChange("groups", () => this.applyOptions());
+    sync.onChange("align", () => this.applyOptions());
     sync.onChange("collapsed_groups", () => this.applyOptions());
     sync.onChange("height", () => this.resize());
     sync.onChange("theme", () => this.applyTheme());
@@ -333,7 +335,12 @@ export class MinimapView implements InteractionHost, HookHost {
     let g = this.cache.get(c);
     if (!g) {
       if (this.cache.size > CACHE_LIMIT) this.cache.clear();
-      const spans = layoutRow(data, c, this.cols, this.sync.get("width_mode"), this.sync.get("scale"));
+      const mode = this.sync.get("width_mode");
+      const scale = this.sync.get("scale");
+      const spans =
+        this.sync.get("align") === "turn"
+          ? layoutAligned(data, c, this.cols, mode, scale, turnColumns(data))
+          : layoutRow(data, c, this.cols, mode, scale);
       g = { spans, markers: layoutMarkers(data, c, spans, this.cols) };
       this.cache.set(c, g);
     }

@@ -91,3 +91,26 @@ describe("cohorts", () => {
     expect(folded.summaries[0].collapsed).toBe(true);
   });
 });
+
+describe("align by turn", () => {
+  it("puts turn k of every row in column k, within the track", async () => {
+    const { layoutAligned, turnColumns } = await import("../src/align");
+    const { columns } = await import("../src/layout");
+    const data = await sample();
+    const cols = columns(1000);
+    expect(turnColumns(data)).toBe(Math.max(...expected.conversations.map((c) => c.n_turns as number)));
+    const k = Math.min(turnColumns(data), Math.floor(cols.trackWidth / 36)); // later turns share the last column
+    const width = cols.trackWidth / k;
+    for (let c = 0; c < data.nConversations; c++) {
+      const layout = layoutAligned(data, c, cols, "duration", "sqrt", turnColumns(data));
+      for (let i = 0; i < layout.x.length; i++) {
+        const t = Math.min(data.spanTurn[data.spanOffsets[c] + i], k - 1);
+        expect(layout.x[i]).toBeGreaterThanOrEqual(cols.trackX + t * width - 1e-9);
+        expect(layout.x[i] + layout.w[i]).toBeLessThanOrEqual(cols.trackX + (t + 1) * width + 1e-9);
+      }
+      layout.turnX.forEach((x, t) => {
+        if (!Number.isNaN(x) && t < k - 1) expect(x).toBeCloseTo(cols.trackX + t * width);
+      });
+    }
+  });
+});

@@ -39,6 +39,7 @@ def test_defaults_and_payload(widget: ConversationMinimap, data: ConversationDat
         "width_mode": "duration",
         "scale": "sqrt",
         "color_by": "category",
+        "align": "none",
         "theme": "auto",
         "height": 480,
         "selected": {},

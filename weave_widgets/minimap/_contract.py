@@ -90,6 +90,7 @@ ENUMERATIONS: tuple[Enumeration, ...] = (
     Enumeration(
         "THEME_OPTIONS", "ThemeOption", palette.THEME_OPTIONS, "Theme choices (auto: the host's)."
     ),
+    Enumeration("ALIGN_MODES", "Align", palette.ALIGN_MODES, "How rows line up (turn: by turn)."),
 )
 
 TRAIT_TYPES: Mapping[str, str] = {

@@ -14,6 +14,7 @@ from weave_widgets.data._cohorts import NO_GROUP, cohort_labels
 from weave_widgets.data._frames import ConversationData
 from weave_widgets.minimap import _payload as payload
 from weave_widgets.palette import (
+    ALIGN_MODES,
     CATEGORIES,
     COLOR_MODES,
     SCALES,
@@ -60,6 +61,9 @@ class ConversationMinimap(anywidget.AnyWidget):
     width_mode = traitlets.Enum(WIDTH_MODES, default_value="duration").tag(sync=True)
     scale = traitlets.Enum(SCALES, default_value="sqrt").tag(sync=True)
     color_by = traitlets.Enum(COLOR_MODES, default_value="category").tag(sync=True)
+    align = traitlets.Enum(
+        ALIGN_MODES, default_value="none", help="turn: turn k of every row in column k."
+    ).tag(sync=True)
     theme = traitlets.Enum(THEME_OPTIONS, default_value="auto").tag(sync=True)
     height = traitlets.Int(480, min=80, help="Maximum height of the rows area in px.").tag(
         sync=True

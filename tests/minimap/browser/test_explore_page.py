@@ -204,3 +204,19 @@ def test_cohorts_sections_fold_and_pick(
         )
         assert not log.errors
         page.context.close()
+
+
+def test_align_turn_lines_up_turns(
+    open_minimap: Callable[..., tuple[Any, PageLog]], data: ConversationData, artifacts: Path
+) -> None:
+    page, log = open_minimap()
+    spans = data.spans
+    firsts = spans[spans["turn_index"] == 1].groupby("conversation_id", observed=True)
+    starts = firsts["span_index"].min().head(6)
+    before = {span_rect(page, str(cid), int(i))["x"] for cid, i in starts.items()}
+    assert len(before) > 1  # end to end, turn 1 starts wherever turn 0 ends
+    model_set(page, "align", "turn")
+    after = {round(span_rect(page, str(cid), int(i))["x"], 3) for cid, i in starts.items()}
+    assert len(after) == 1  # aligned: turn 1 starts in the same column in every row
+    page.locator(".wwm-root").screenshot(path=artifacts / "explore-align-turn-light.png")
+    assert not log.errors
