@@ -11,9 +11,12 @@ from weave_widgets.data._frames import (
     SPAN_COLUMNS,
     ConversationData,
     conversation_data,
+    use_derived,
     use_views,
 )
 from weave_widgets.data._turns import RATING_PREFIX, TURN_COLUMNS, turn_frame
+
+use_derived(turns=turn_frame, with_categories=with_categories)
 
 __all__ = [
     "CONVERSATION_COLUMNS",

@@ -32,6 +32,14 @@ ViewFactory = Callable[..., Any]
 """Builds a view (the minimap widget, an Altair chart) of ``ConversationData``."""
 
 _views: dict[str, ViewFactory] = {}
+_derived: dict[str, Callable[..., Any]] = {}
+"""``data.turns`` and ``data.with_categories``, registered by ``weave_widgets.data`` (their
+modules import this one, so this one names them only at run time)."""
+
+
+def use_derived(*, turns: Callable[..., Any], with_categories: Callable[..., Any]) -> None:
+    """Name the functions behind ``ConversationData.turns`` and ``.with_categories``."""
+    _derived.update(turns=turns, with_categories=with_categories)
 
 
 def use_views(*, widget: ViewFactory, chart: ViewFactory) -> None:
@@ -112,9 +120,8 @@ class ConversationData:
     @property
     def turns(self) -> pd.DataFrame:
         """One row per turn (see ``weave_widgets.data.TURN_COLUMNS``), computed on each use."""
-        from weave_widgets.data._turns import turn_frame
-
-        return turn_frame(self)
+        frame: pd.DataFrame = _derived["turns"](self)
+        return frame
 
     def with_categories(
         self,
@@ -126,9 +133,10 @@ class ConversationData:
         """The same data with the user's own span categories (colours included), which the
         widget, the charts and the frames then use. See
         ``weave_widgets.data.with_categories``."""
-        from weave_widgets.data._categories import with_categories
-
-        return with_categories(self, categories, column=column, colors=colors)
+        made: ConversationData = _derived["with_categories"](
+            self, categories, column=column, colors=colors
+        )
+        return made
 
     def __repr__(self) -> str:
         return (
