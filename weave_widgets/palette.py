@@ -42,6 +42,32 @@ SortKey = Literal["input", "errors", "duration", "rating", "turns", "spans"]
 SORT_KEYS: Final[tuple[SortKey, ...]] = get_args(SortKey)
 """What the widget can sort conversations by, in toolbar order (``input``: as given)."""
 
+SORT_DESCENDING: Final[dict[SortKey, bool]] = {
+    "input": False,
+    "errors": True,
+    "duration": True,
+    "rating": False,
+    "turns": True,
+    "spans": True,
+}
+"""The direction a sort key starts in, the one people ask for first: most errors, longest,
+lowest rating (the worst conversations on top); choosing a key sets it, the arrow flips it."""
+
+SORT_DIRECTION_LABELS: Final[dict[SortKey, tuple[str, str]]] = {
+    "input": ("as given", "reversed"),
+    "errors": ("fewest first", "most first"),
+    "duration": ("shortest first", "longest first"),
+    "rating": ("lowest first", "highest first"),
+    "turns": ("fewest first", "most first"),
+    "spans": ("fewest first", "most first"),
+}
+"""What ascending and descending mean for each key, in words, beside the arrow."""
+
+TimeAxis = Literal["shared", "fit"]
+TIME_AXES: Final[tuple[TimeAxis, ...]] = get_args(TimeAxis)
+"""How long a row is: ``shared`` (one scale for every row, so a 1 s conversation is short
+and a 3 min one long) or ``fit`` (every row fills the width, to see inside short ones)."""
+
 WidthMode = Literal["duration", "uniform"]
 WIDTH_MODES: Final[tuple[WidthMode, ...]] = get_args(WidthMode)
 """What a span mark's width follows: its duration, or nothing (all equal)."""
@@ -105,15 +131,21 @@ STATUS_COLORS: Final[dict[StatusCode, str]] = {
 """Colour per span status, used when colouring by status and for ERROR outlines and text."""
 
 RATING_STOPS: Final[tuple[float, ...]] = (0.0, 0.5, 1.0)
-RATING_COLORS: Final[tuple[str, ...]] = ("#c0392b", "#9e6a00", "#1e7d45")
-"""Rating colours at ``RATING_STOPS`` (red -> amber -> green, interpolated in between): at
-least 4.5:1 against ``RATING_TEXT_COLOR`` (the widget's badge text) and against a white
-chart background (the charts' rating text), and at least 3:1 against the widget's dark
-background, so a badge reads in both themes."""
+RATING_COLORS: Final[tuple[str, ...]] = ("#a52a1f", "#7a5200", "#17683a")
+"""Rating colours at ``RATING_STOPS`` (red -> amber -> green, interpolated in between) in the
+light theme and the charts: at least 6.5:1 against ``RATING_TEXT_COLOR`` (the badge text) and
+a white background, so small anti-aliased badge text still measures above 4.5:1 on screen."""
 RATING_TEXT_COLOR: Final = "#ffffff"
-"""Text colour on a rating badge."""
-NO_RATING_COLOR: Final = "#8a8f98"
-"""Badge colour of a rating that is not a finite number."""
+"""Text colour on a rating badge (light theme)."""
+NO_RATING_COLOR: Final = "#6b7079"
+"""Badge colour of a rating that is not a finite number (light theme)."""
+RATING_COLORS_DARK: Final[tuple[str, ...]] = ("#ff9e94", "#f2c14e", "#6fd69a")
+"""The same scale for the dark theme: light badges with dark text, at least 7:1 against
+``RATING_TEXT_COLOR_DARK`` and against the dark background."""
+RATING_TEXT_COLOR_DARK: Final = "#16191f"
+"""Text colour on a rating badge (dark theme)."""
+NO_RATING_COLOR_DARK: Final = "#b7bdc6"
+"""Badge colour of a rating that is not a finite number (dark theme)."""
 
 
 def palette(category_colors: dict[str, str] | None = None) -> dict[str, object]:

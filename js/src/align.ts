@@ -37,10 +37,12 @@ export function layoutAligned(
   const n = end - start;
   const x = new Float64Array(n);
   const w = new Float64Array(n);
+  const frame = new Uint8Array(n);
   let maxTurn = -1;
   for (let s = start; s < end; s++) if (data.spanTurn[s] > maxTurn) maxTurn = data.spanTurn[s];
   const turnX = new Float64Array(maxTurn + 1).fill(Number.NaN);
   const dividers: number[] = [];
+  let end_ = cols.trackX;
   columns = Math.max(1, Math.min(columns, Math.floor(cols.trackWidth / MIN_COLUMN)));
   const width = cols.trackWidth / columns;
   const gap = width > 4 * COLUMN_GAP ? COLUMN_GAP : 0;
@@ -54,13 +56,16 @@ export function layoutAligned(
     const durations = spans.map((s) => data.spanDuration[s]);
     const turns = spans.map((s) => data.spanTurn[s]);
     const statuses = spans.map((s) => data.spanStatus[s]);
-    const inner = layoutSpans(durations, turns, statuses, 0, spans.length, colX, width - gap, mode, scale);
+    const frames = spans.map((s) => data.spanFrames[s]);
+    const inner = layoutSpans(durations, turns, statuses, 0, spans.length, colX, width - gap, mode, scale, frames);
     for (const t of new Set(turns)) turnX[t] = inner.turnX[t];
     dividers.push(...inner.dividers);
     spans.forEach((s, i) => {
       x[s - start] = inner.x[i];
       w[s - start] = inner.w[i];
+      frame[s - start] = inner.frame[i];
     });
+    end_ = Math.max(end_, inner.end);
   }
-  return { x, w, turnX, dividers };
+  return { x, w, frame, turnX, dividers, end: end_ };
 }

@@ -38,6 +38,10 @@ export type SortKey = (typeof SORT_KEYS)[number];
 export const WIDTH_MODES = ["duration", "uniform"] as const;
 export type WidthMode = (typeof WIDTH_MODES)[number];
 
+/** Shared time scale across rows, or fit-to-row. */
+export const TIME_AXES = ["shared", "fit"] as const;
+export type TimeAxis = (typeof TIME_AXES)[number];
+
 /** How a duration becomes a width. */
 export const SCALES = ["linear", "sqrt", "log"] as const;
 export type Scale = (typeof SCALES)[number];
@@ -54,6 +58,25 @@ export type ThemeOption = (typeof THEME_OPTIONS)[number];
 export const ALIGN_MODES = ["none", "turn"] as const;
 export type Align = (typeof ALIGN_MODES)[number];
 
+/** The direction each sort key starts in (true: descending). */
+export const SORT_DESCENDING: Readonly<Record<SortKey, boolean>> = {
+  input: false,
+  errors: true,
+  duration: true,
+  rating: false,
+  turns: true,
+  spans: true,
+};
+/** What [ascending, descending] mean for each sort key, in words. */
+export const SORT_DIRECTION_LABELS: Readonly<Record<SortKey, readonly [string, string]>> = {
+  input: ["as given", "reversed"],
+  errors: ["fewest first", "most first"],
+  duration: ["shortest first", "longest first"],
+  rating: ["lowest first", "highest first"],
+  turns: ["fewest first", "most first"],
+  spans: ["fewest first", "most first"],
+};
+
 /** Fill colour per category. */
 export const CATEGORY_COLORS: Readonly<Record<Category, string>> = {
   agent: "#6f4fc6",
@@ -69,11 +92,15 @@ export const STATUS_COLORS: Readonly<Record<Status, string>> = { OK: "#2e9e5b", 
 
 /** Rating colours at RATING_STOPS (interpolated in between), readable under white. */
 export const RATING_STOPS = [0.0, 0.5, 1.0] as const;
-export const RATING_COLORS = ["#c0392b", "#9e6a00", "#1e7d45"] as const;
+export const RATING_COLORS = ["#a52a1f", "#7a5200", "#17683a"] as const;
 /** Text colour on a rating badge. */
 export const RATING_TEXT_COLOR = "#ffffff";
 /** Badge colour of a rating that is not a finite number. */
-export const NO_RATING_COLOR = "#8a8f98";
+export const NO_RATING_COLOR = "#6b7079";
+/** The dark theme's rating colours, badge text and no-rating badge. */
+export const RATING_COLORS_DARK = ["#ff9e94", "#f2c14e", "#6fd69a"] as const;
+export const RATING_TEXT_COLOR_DARK = "#16191f";
+export const NO_RATING_COLOR_DARK = "#b7bdc6";
 
 /** The clicked span, as the `selected` trait holds it (or `{}`). */
 export interface Selected {
@@ -91,11 +118,14 @@ export interface Traits {
   /** Binary columnar payload (weave_widgets.minimap._payload). */
   payload: DataView;
   sort_by: SortKey;
+  /** Sort direction; choosing sort_by sets its natural one (SORT_DESCENDING). */
   sort_descending: boolean;
   filter_status: Status[];
   filter_category: string[];
   filter_has_feedback: boolean;
   width_mode: WidthMode;
+  /** One time scale for every row, or fit each row. */
+  time_axis: TimeAxis;
   scale: Scale;
   color_by: ColorBy;
   /** turn: turn k of every row in column k. */
@@ -125,6 +155,7 @@ export const TRAIT_DEFAULTS: Readonly<Omit<Traits, "payload">> = {
   filter_category: [],
   filter_has_feedback: false,
   width_mode: "duration",
+  time_axis: "shared",
   scale: "sqrt",
   color_by: "category",
   align: "none",

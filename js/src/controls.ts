@@ -1,33 +1,50 @@
 // Toolbar (sort, width, scale, colour, feedback filter, PNG) and the legend (doubles as filters).
-import { COLOR_MODES, SCALES, SORT_KEYS, STATUS_LEGEND, type Traits, WIDTH_MODES } from "./contract";
+import {
+  COLOR_MODES,
+  SCALES,
+  SORT_DESCENDING,
+  SORT_DIRECTION_LABELS,
+  SORT_KEYS,
+  STATUS_LEGEND,
+  TIME_AXES,
+  type Traits,
+  WIDTH_MODES,
+} from "./contract";
 import type { MinimapData, Palette } from "./decode";
 import { el } from "./dom";
-import { formatCount } from "./format";
+import { formatCount, formatDuration } from "./format";
 import type { Options } from "./sync";
 
 export interface Controls {
   toolbar: HTMLElement;
   legend: HTMLElement;
   summary: HTMLElement;
+  /** What width means, in words (and the full width of the shared axis). */
+  key: HTMLElement;
   update(state: Options, palette: Palette | null, anyCapped: boolean): void;
 }
 
 /** Writes one option trait (and saves it). */
 export type Setter = <K extends keyof Options>(name: K, value: Traits[K]) => void;
 
-type Choice = "sort_by" | "width_mode" | "scale" | "color_by";
+type Choice = "sort_by" | "width_mode" | "time_axis" | "scale" | "color_by";
 
 function select<K extends Choice>(doc: Document, label: string, name: K, values: readonly Options[K][], set: Setter): HTMLLabelElement {
   const wrap = el(doc, "label", "wwm-field");
   wrap.append(el(doc, "span", "wwm-field-label", label));
   const sel = el(doc, "select", "wwm-select");
   sel.name = name;
+  sel.setAttribute("aria-label", label);
   for (const value of values) {
     const opt = el(doc, "option", "", value);
     opt.value = value;
     sel.append(opt);
   }
-  sel.addEventListener("change", () => set(name, sel.value as Traits[K]));
+  sel.addEventListener("change", () => {
+    set(name, sel.value as Traits[K]);
+    // A new sort key starts in its natural direction: most errors, longest, lowest rating first.
+    if (name === "sort_by") set("sort_descending", SORT_DESCENDING[sel.value as Traits["sort_by"]]);
+  });
   wrap.append(sel);
   return wrap;
 }
@@ -45,6 +62,8 @@ export function buildControls(doc: Document, set: Setter, onPng: () => void): Co
   direction.name = "sort_descending";
   sortField.append(direction);
   const widthField = select(doc, "Width", "width_mode", WIDTH_MODES, set);
+  const axisField = select(doc, "Rows", "time_axis", TIME_AXES, set);
+  axisField.title = "shared: one time scale for every row; fit: every row fills the width";
   const scaleField = select(doc, "Scale", "scale", SCALES, set);
   const colorField = select(doc, "Colour", "color_by", COLOR_MODES, set);
   const feedbackField = el(doc, "label", "wwm-field wwm-check");
@@ -60,7 +79,8 @@ export function buildControls(doc: Document, set: Setter, onPng: () => void): Co
   png.addEventListener("click", onPng);
   const end = el(doc, "span", "wwm-end");
   end.append(summary, png);
-  toolbar.append(sortField, widthField, scaleField, colorField, feedbackField, end);
+  toolbar.append(sortField, widthField, axisField, scaleField, colorField, feedbackField, end);
+  const key = el(doc, "div", "wwm-key");
 
   const legend = el(doc, "div", "wwm-legend");
   let state: Options | null = null;
@@ -85,9 +105,11 @@ export function buildControls(doc: Document, set: Setter, onPng: () => void): Co
       const value = String(next[sel.name as Choice]);
       if (sel.value !== value) sel.value = value;
     }
-    direction.textContent = next.sort_descending ? "↓" : "↑";
-    direction.setAttribute("aria-label", next.sort_descending ? "descending" : "ascending");
-    direction.title = next.sort_descending ? "Descending (click for ascending)" : "Ascending (click for descending)";
+    const [up, down] = SORT_DIRECTION_LABELS[next.sort_by];
+    const words = next.sort_descending ? down : up;
+    direction.textContent = `${next.sort_descending ? "↓" : "↑"} ${words}`;
+    direction.setAttribute("aria-label", `sort direction: ${words}`);
+    direction.title = `${words} (click for ${next.sort_descending ? up : down})`;
     (scaleField.querySelector("select") as HTMLSelectElement).disabled = next.width_mode === "uniform";
     feedbackBox.checked = next.filter_has_feedback;
     if (!palette) return;
@@ -110,19 +132,61 @@ export function buildControls(doc: Document, set: Setter, onPng: () => void): Co
       node.dataset.status = name;
       items.push(node);
     }
+    items.push(chip("turn root span", "wwm-sw-root", false, null));
     items.push(el(doc, "span", "wwm-legend-title", "Feedback"));
     items.push(chip("emoji tag", "wwm-sw-emoji", false, null));
     items.push(chip("text tag", "wwm-sw-tag", false, null));
+    items.push(chip("conversation feedback", "wwm-sw-conversation", false, null));
     items.push(chip("rating 0→1", "wwm-sw-rating", false, null));
     if (anyCapped) items.push(chip("older spans dropped", "wwm-sw-cap", false, null));
     legend.replaceChildren(...items);
+    // One Tab stop for the whole legend; arrow keys move between its chips.
+    const buttons = [...legend.querySelectorAll<HTMLButtonElement>("button.wwm-chip")];
+    buttons.forEach((b, i) => {
+      b.tabIndex = i === legendFocus ? 0 : -1;
+    });
   };
-  return { toolbar, legend, summary, update };
+  let legendFocus = 0;
+  legend.setAttribute("role", "toolbar");
+  legend.setAttribute("aria-label", "Legend and filters");
+  legend.addEventListener("keydown", (e) => {
+    const buttons = [...legend.querySelectorAll<HTMLButtonElement>("button.wwm-chip")];
+    const at = buttons.indexOf(e.target as HTMLButtonElement);
+    if (at < 0) return;
+    const step = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[e.key];
+    const next = step ? (at + step + buttons.length) % buttons.length : e.key === "Home" ? 0 : e.key === "End" ? buttons.length - 1 : -1;
+    if (next < 0) return;
+    e.preventDefault();
+    legendFocus = next;
+    buttons.forEach((b, i) => {
+      b.tabIndex = i === next ? 0 : -1;
+    });
+    buttons[next].focus();
+  });
+  return { toolbar, legend, summary, key, update };
 }
 
-/** The toolbar summary: how many conversations show, of how many, and the span count. */
-export function summaryText(data: MinimapData | null, shown: number): string {
-  return data
-    ? `${formatCount(shown)} of ${formatCount(data.nConversations)} conversations · ${formatCount(data.nSpans)} spans`
-    : "loading…";
+/** What a mark's width means, for the key above the rows. ``fullWidth`` is the wall time the
+ * full width stands for on a shared axis (the longest row shown). */
+export function keyText(options: Pick<Options, "width_mode" | "time_axis" | "scale">, fullWidth: number): string {
+  const roots = "a turn's root span is the band under it";
+  if (options.width_mode === "uniform") {
+    return options.time_axis === "shared"
+      ? `Width: one slot per span, shared by all rows (${roots}).`
+      : `Width: one slot per span, every row fit to the width (${roots}).`;
+  }
+  const scale = options.scale === "linear" ? "" : ` (${options.scale} scale: short spans enlarged)`;
+  const axis =
+    options.time_axis === "shared"
+      ? `one scale for every row, full width = ${formatDuration(fullWidth)}`
+      : "every row fit to the width";
+  return `Width: wall time per turn${scale}, ${axis}; ${roots}.`;
+}
+
+/** The toolbar summary: how many conversations show, of how many, and how many spans they
+ * hold (``matching``: the spans that pass the span filters, when there are any). */
+export function summaryText(data: MinimapData | null, shown: number, spans: number, filtered: boolean): string {
+  if (!data) return "loading…";
+  const rows = `${formatCount(shown)} of ${formatCount(data.nConversations)} conversations`;
+  return `${rows} · ${formatCount(spans)} ${filtered ? "matching spans" : "spans"}`;
 }

@@ -33,12 +33,16 @@ export interface MinimapData {
   nTurns: Uint32Array;
   nErrors: Uint32Array;
   totalDuration: Float64Array;
+  /** Wall time per conversation: each turn's root span when it frames the turn, else its spans end to end. */
+  wallTime: Float64Array;
   meanRating: Float64Array;
   atSpanCap: Uint8Array;
   spanTurn: UintArray;
   spanCategory: Uint8Array;
   spanStatus: Uint8Array;
   spanDuration: Uint32Array | Float64Array;
+  /** 1 where the span is its turn's root and frames it (drawn as a band under its children, taking no width). */
+  spanFrames: Uint8Array;
   spanOperation: UintArray;
   operations: StringTable;
   spanTrace: UintArray;
@@ -258,12 +262,14 @@ export async function decodePayload(raw: Uint8Array): Promise<MinimapData> {
     nTurns: num("n_turns"),
     nErrors: num("n_errors"),
     totalDuration: num("total_duration_ms"),
+    wallTime: num("wall_time_ms"),
     meanRating: num("mean_rating"),
     atSpanCap: num("at_span_cap"),
     spanTurn: num("span_turn"),
     spanCategory,
     spanStatus,
     spanDuration: num("span_duration_ms"),
+    spanFrames: num("span_frames"),
     spanOperation: num("span_operation"),
     operations: str("operations"),
     spanTrace: num("span_trace"),

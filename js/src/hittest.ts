@@ -1,5 +1,5 @@
 // Map a pointer position to a row, a span, a feedback marker or a row label.
-import { type Columns, type MarkerItem, ROW, type RowGeometry, spanAt } from "./layout";
+import { type Columns, FRAME_BAND, frameAt, type MarkerItem, ROW, type RowGeometry, spanAt } from "./layout";
 
 export type Hit =
   | { kind: "span"; row: number; span: number }
@@ -30,6 +30,10 @@ export function hitTest(
     for (const item of geometry.markers) {
       if (x >= item.x - 1 && x <= item.x + item.w + 1) return { kind: "marker", row, item };
     }
+  }
+  if (inRow >= ROW.trackTop + ROW.trackHeight - FRAME_BAND - 1 && inRow < ROW.trackTop + ROW.trackHeight + 2) {
+    const span = frameAt(geometry.spans, x);
+    if (span >= 0) return { kind: "span", row, span };
   }
   if (inRow >= ROW.trackTop - 2 && inRow < ROW.trackTop + ROW.trackHeight + 2) {
     const span = spanAt(geometry.spans, x);

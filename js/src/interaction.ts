@@ -4,7 +4,7 @@ import { listen } from "./dom";
 import { formatDuration } from "./format";
 import { hitTest, type Hit } from "./hittest";
 import { type Focus, keyAction } from "./keyboard";
-import { type Columns, ROW, type RowGeometry } from "./layout";
+import { type Columns, nearestSpan, ROW, type RowGeometry } from "./layout";
 import { pickMode, type PickMode } from "./selection";
 import { fillTooltip, type Line, markerTooltip, rowLines, spanLines } from "./tooltip";
 
@@ -54,6 +54,11 @@ export class Interaction {
       listen(canvas, "mousedown", (e) => this.onPress(e)),
       listen(canvas.ownerDocument, "mouseup", () => this.host.releaseLabel()),
       listen(scroll, "keydown", (e) => this.onKey(e)),
+      // A tooltip opened from the keyboard goes when focus or a click goes elsewhere.
+      listen(scroll, "blur", () => this.hideTooltip()),
+      listen(this.host.root.ownerDocument, "pointerdown", (e) => {
+        if (e.target !== canvas) this.hideTooltip();
+      }),
     ];
   }
 
@@ -117,11 +122,22 @@ export class Interaction {
     const host = this.host;
     const data = host.data;
     if (!data) return;
-    const action = keyAction(e.key, host.focus, host.rows.length, (row) => {
-      const c = host.rows[row];
-      if (c >= data.nConversations) return 0; // a cohort header
-      return data.spanOffsets[c + 1] - data.spanOffsets[c];
-    });
+    const spanNear = (row: number, fromRow: number, fromSpan: number): number => {
+      const from = host.geometry(fromRow).spans;
+      return nearestSpan(host.geometry(row).spans, from.x[fromSpan] + from.w[fromSpan] / 2);
+    };
+    const firstRow = Math.min(host.rows.length - 1, Math.ceil(host.scroll.scrollTop / ROW.height));
+    const action = keyAction(
+      e.key,
+      host.focus,
+      host.rows.length,
+      (row) => {
+        const c = host.rows[row];
+        if (c >= data.nConversations) return 0; // a cohort header
+        return data.spanOffsets[c + 1] - data.spanOffsets[c];
+      },
+      { firstRow, spanNear },
+    );
     if (action.kind === "none") return;
     e.preventDefault();
     if (action.kind === "clear") {
@@ -166,18 +182,24 @@ export class Interaction {
     this.showTooltip(spanLines(data, s), g.spans.x[focus.span] + g.spans.w[focus.span] / 2, y);
   }
 
-  /** Fill the tooltip and place it beside (x, y) in root coordinates, flipped to stay inside the root. */
+  /** Fill the tooltip and place it beside (x, y) in root coordinates. It is positioned in the
+   * viewport (fixed), flipped and clamped to stay inside it, so a small output area whose
+   * overflow is hidden cannot clip it. */
   private showTooltip(lines: Line[], x: number, y: number): void {
     const { tooltip, root } = this.host;
     fillTooltip(tooltip, lines);
     tooltip.hidden = false;
-    const width = root.clientWidth;
+    const view = root.ownerDocument.defaultView;
+    const vw = view?.innerWidth ?? root.clientWidth;
+    const vh = view?.innerHeight ?? root.clientHeight;
+    const origin = root.getBoundingClientRect();
+    const px = origin.left + x;
+    const py = origin.top + y;
     const tw = tooltip.offsetWidth;
     const th = tooltip.offsetHeight;
-    const left = x + 14 + tw > width ? Math.max(0, x - 14 - tw) : x + 14;
-    const below = y + 16;
-    const top = below + th > root.clientHeight && y - 10 - th >= 0 ? y - 10 - th : below;
-    tooltip.style.left = `${left}px`;
-    tooltip.style.top = `${top}px`;
+    const left = px + 14 + tw > vw ? px - 14 - tw : px + 14;
+    const top = py + 16 + th > vh ? py - 10 - th : py + 16;
+    tooltip.style.left = `${Math.max(0, Math.min(vw - tw, left))}px`;
+    tooltip.style.top = `${Math.max(0, Math.min(vh - th, top))}px`;
   }
 }

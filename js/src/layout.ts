@@ -40,13 +40,18 @@ export function weight(ms: number, mode: WidthMode, scale: Scale): number {
 }
 
 export interface RowLayout {
-  /** Left edge and width of each span of the row (index = span position in the row). */
+  /** Left edge and width of each span of the row (index = span position in the row). A span
+   * that frames its turn spans the whole turn (its children lie over it). */
   x: Float64Array;
   w: Float64Array;
+  /** 1 where the span frames its turn: drawn as a band under the turn, hit in that band only. */
+  frame: Uint8Array;
   /** Left edge of each turn (by turn index), NaN when the turn has no span. */
   turnX: Float64Array;
   /** x of the dividers drawn between turns. */
   dividers: number[];
+  /** Right edge of the row's last mark (the row's length under a shared time axis). */
+  end: number;
 }
 
 /** Everything drawn in one row: its span marks and its feedback marker items. */
@@ -59,10 +64,16 @@ export interface RowGeometry {
  * see even when they are short. */
 export const MIN_WIDTH_BY_STATUS: readonly number[] = STATUSES.map((status) => (status === "ERROR" ? 6 : ROW.minMark));
 
+/** Height of the band a framing (root) span is drawn in, at the bottom of the track. */
+export const FRAME_BAND = 4;
+
 /**
- * Lay out spans [start, end) across [trackX, trackX + trackWidth): every mark gets at least
- * its minimum visible width (all shrunk together when the row is too narrow), the rest is
- * shared by weight; turns are separated by a gap.
+ * Lay out spans [start, end) in [trackX, trackX + trackWidth), turn by turn. A turn's width
+ * follows its wall time: the framing span's duration when ``frames`` marks one (the root
+ * ``invoke_agent``, drawn as a band under its children and taking no width of its own), else
+ * its spans end to end. Inside a turn the other spans share the turn's width by weight. Every
+ * drawn mark gets at least its minimum visible width (zero and sub-millisecond spans stay
+ * visible; all shrunk together when the row is too narrow); turns are separated by a gap.
  */
 export function layoutSpans(
   durations: ArrayLike<number>,
@@ -74,58 +85,117 @@ export function layoutSpans(
   trackWidth: number,
   mode: WidthMode,
   scale: Scale,
+  frames: ArrayLike<number> | null = null,
+  maxWidth: number = trackWidth,
 ): RowLayout {
   const n = end - start;
   const x = new Float64Array(n);
   const w = new Float64Array(n);
+  const frame = new Uint8Array(n);
   let maxTurn = -1;
-  let boundaries = 0;
-  let total = 0;
-  let minTotal = 0;
-  for (let i = 0; i < n; i++) {
-    const t = turns[start + i];
-    if (t > maxTurn) maxTurn = t;
-    if (i > 0 && t !== turns[start + i - 1]) boundaries++;
-    total += weight(durations[start + i], mode, scale);
-    minTotal += MIN_WIDTH_BY_STATUS[statuses[start + i]] ?? ROW.minMark;
-  }
+  for (let i = 0; i < n; i++) maxTurn = Math.max(maxTurn, turns[start + i]);
   const turnX = new Float64Array(maxTurn + 1).fill(Number.NaN);
   const dividers: number[] = [];
-  if (n === 0) return { x, w, turnX, dividers };
+  if (n === 0) return { x, w, frame, turnX, dividers, end: trackX };
 
+  // Runs of one turn: [runStart[k], runStart[k + 1]), their weight and their drawn marks.
+  const runStart: number[] = [];
+  for (let i = 0; i < n; i++) if (i === 0 || turns[start + i] !== turns[start + i - 1]) runStart.push(i);
+  runStart.push(n);
+  const runs = runStart.length - 1;
+  const runWeight = new Float64Array(runs);
+  const runInner = new Float64Array(runs);
+  let marks = 0;
+  let minTotal = 0;
+  for (let k = 0; k < runs; k++) {
+    let summed = 0;
+    let inner = 0;
+    let framed = Number.NaN;
+    for (let i = runStart[k]; i < runStart[k + 1]; i++) {
+      const s = start + i;
+      if (i === runStart[k] && frames && frames[s] && runStart[k + 1] - i > 1) {
+        frame[i] = 1;
+        framed = durations[s];
+        continue;
+      }
+      marks++;
+      summed += Math.max(0, durations[s]);
+      inner += weight(durations[s], mode, scale);
+      minTotal += MIN_WIDTH_BY_STATUS[statuses[s]] ?? ROW.minMark;
+    }
+    runInner[k] = inner;
+    runWeight[k] = mode === "uniform" ? inner : weight(Number.isNaN(framed) ? summed : framed, mode, scale);
+  }
+  const total = runWeight.reduce((a, b) => a + b, 0);
+  const boundaries = runs - 1;
+  // A short row on a shared axis grows to fit its marks' minimum widths (up to maxWidth).
+  trackWidth = Math.max(trackWidth, Math.min(maxWidth, minTotal + boundaries * ROW.turnGap + (marks - runs)));
   let turnGap: number = ROW.turnGap;
-  let spanGap = trackWidth / n >= 5 ? 1 : 0;
-  let avail = trackWidth - boundaries * turnGap - (n - 1 - boundaries) * spanGap;
-  if (avail < n) {
+  let spanGap = trackWidth / marks >= 5 ? 1 : 0;
+  let avail = trackWidth - boundaries * turnGap - (marks - runs) * spanGap;
+  if (avail < marks) {
     turnGap = 1;
     spanGap = 0;
     avail = trackWidth - boundaries;
   }
   avail = Math.max(avail, 0);
   const shrink = Math.min(1, avail / minTotal);
-  const spare = avail - minTotal * shrink;
+  const spare = Math.max(0, avail - minTotal * shrink);
   let cursor = trackX;
-  for (let i = 0; i < n; i++) {
-    const t = turns[start + i];
-    if (i > 0) {
-      if (t !== turns[start + i - 1]) {
-        dividers.push(cursor + turnGap / 2);
-        cursor += turnGap;
-      } else {
-        cursor += spanGap;
-      }
+  for (let k = 0; k < runs; k++) {
+    if (k > 0) {
+      dividers.push(cursor + turnGap / 2);
+      cursor += turnGap;
     }
-    if (Number.isNaN(turnX[t])) turnX[t] = cursor;
-    const share = total > 0 ? weight(durations[start + i], mode, scale) / total : 1 / n;
-    x[i] = cursor;
-    w[i] = (MIN_WIDTH_BY_STATUS[statuses[start + i]] ?? ROW.minMark) * shrink + spare * share;
-    cursor += w[i];
+    const runSpare = total > 0 ? (spare * runWeight[k]) / total : spare / runs;
+    const runLeft = cursor;
+    let first = true;
+    let drawn = 0;
+    for (let i = runStart[k]; i < runStart[k + 1]; i++) if (!frame[i]) drawn++;
+    for (let i = runStart[k]; i < runStart[k + 1]; i++) {
+      if (frame[i]) continue;
+      if (!first) cursor += spanGap;
+      first = false;
+      const d = weight(durations[start + i], mode, scale);
+      const share = runInner[k] > 0 ? d / runInner[k] : 1 / drawn;
+      x[i] = cursor;
+      w[i] = (MIN_WIDTH_BY_STATUS[statuses[start + i]] ?? ROW.minMark) * shrink + runSpare * share;
+      cursor += w[i];
+    }
+    const t = turns[start + runStart[k]];
+    if (Number.isNaN(turnX[t])) turnX[t] = runLeft;
+    if (frame[runStart[k]]) {
+      x[runStart[k]] = runLeft;
+      w[runStart[k]] = cursor - runLeft;
+    }
   }
-  return { x, w, turnX, dividers };
+  return { x, w, frame, turnX, dividers, end: cursor };
+}
+
+/** How long rows are: a shared time axis gives every row the same scale (``axisMax`` is the
+ * largest row weight shown, full width); ``fit`` stretches every row to the width. */
+export interface RowAxis {
+  mode: WidthMode;
+  scale: Scale;
+  shared: boolean;
+  axisMax: number;
+}
+
+/** The weight of conversation ``c``'s whole row on a shared axis: its wall time under the
+ * scale, or its number of drawn marks in uniform mode. */
+export function rowWeight(data: MinimapData, c: number, mode: WidthMode, scale: Scale): number {
+  if (mode === "uniform") {
+    let marks = 0;
+    for (let s = data.spanOffsets[c]; s < data.spanOffsets[c + 1]; s++) if (!data.spanFrames[s]) marks++;
+    return Math.max(marks, data.spanOffsets[c + 1] > data.spanOffsets[c] ? 1 : 0);
+  }
+  return weight(data.wallTime[c], mode, scale);
 }
 
 /** Layout of conversation ``c`` of ``data``. */
-export function layoutRow(data: MinimapData, c: number, cols: Columns, mode: WidthMode, scale: Scale): RowLayout {
+export function layoutRow(data: MinimapData, c: number, cols: Columns, axis: RowAxis): RowLayout {
+  let width = cols.trackWidth;
+  if (axis.shared && axis.axisMax > 0) width = (cols.trackWidth * rowWeight(data, c, axis.mode, axis.scale)) / axis.axisMax;
   return layoutSpans(
     data.spanDuration,
     data.spanTurn,
@@ -133,10 +203,35 @@ export function layoutRow(data: MinimapData, c: number, cols: Columns, mode: Wid
     data.spanOffsets[c],
     data.spanOffsets[c + 1],
     cols.trackX,
+    Math.min(cols.trackWidth, width),
+    axis.mode,
+    axis.scale,
+    data.spanFrames,
     cols.trackWidth,
-    mode,
-    scale,
   );
+}
+
+/** The drawn mark (not a framing band) whose centre is nearest x, or -1 in an empty row. */
+export function nearestSpan(layout: RowLayout, px: number): number {
+  let best = -1;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < layout.x.length; i++) {
+    if (layout.frame[i]) continue;
+    const distance = Math.abs(layout.x[i] + layout.w[i] / 2 - px);
+    if (distance < bestDistance) {
+      best = i;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+/** The framing span whose turn covers x, or -1. */
+export function frameAt(layout: RowLayout, px: number): number {
+  for (let i = 0; i < layout.x.length; i++) {
+    if (layout.frame[i] && px >= layout.x[i] && px <= layout.x[i] + layout.w[i]) return i;
+  }
+  return -1;
 }
 
 /** The index of the span under x (binary search over sorted left edges), or -1. */
@@ -155,18 +250,22 @@ export function spanAt(layout: RowLayout, px: number, slop = 1): number {
     }
   }
   if (found < 0) return -1;
+  if (layout.frame[found]) return -1;
   if (px <= x[found] + w[found] + slop) return found;
   return -1;
 }
 
-const EMOJI = /^(?:\p{Extended_Pictographic}|\p{Emoji_Component}|\u200d|\ufe0f)+$/u;
+const EMOJI = /^(?:\p{Extended_Pictographic}|\p{Emoji_Component}|\p{Regional_Indicator}|\u200d|\ufe0f|\u20e3)+$/u;
+const FLAG = /\p{Regional_Indicator}{2}/u;
 
-/** True for tags made only of emoji (drawn as the glyph). */
+/** True for tags made only of emoji (drawn as the glyph), flags (two regional indicators) included. */
 export function isEmoji(tag: string): boolean {
-  return /\p{Extended_Pictographic}/u.test(tag) && EMOJI.test(tag);
+  return (/\p{Extended_Pictographic}/u.test(tag) || FLAG.test(tag)) && EMOJI.test(tag);
 }
 
-export type MarkerItemKind = "emoji" | "tag" | "rating";
+/** ``conversation``: the bracket that opens conversation-level feedback, so it never reads as
+ * feedback on the first turn, which starts at the same place. */
+export type MarkerItemKind = "emoji" | "tag" | "rating" | "conversation";
 
 /** One drawn piece of a feedback marker: a tag glyph, a tag mark or a rating badge. */
 export interface MarkerItem {
@@ -183,7 +282,7 @@ export interface MarkerItem {
 /** How far (px) an item may be pushed right to avoid overlapping its left neighbour. */
 export const MAX_MARKER_SHIFT = 6;
 
-export const ITEM_WIDTH: Record<MarkerItemKind, number> = { emoji: 14, tag: 10, rating: 28 };
+export const ITEM_WIDTH: Record<MarkerItemKind, number> = { emoji: 14, tag: 10, rating: 28, conversation: 5 };
 
 /**
  * The marker items of conversation ``c``: pinned at their turn's first span, conversation-level
@@ -207,13 +306,18 @@ export function layoutMarkers(data: MinimapData, c: number, row: RowLayout, cols
       const value = data.ratingValue[r];
       pieces.push({ kind: "rating", marker: m, x: 0, w: ITEM_WIDTH.rating, text: formatRating(value), value, hidden: 0 });
     }
+    if (data.feedbackLevel[m] === FEEDBACK_LEVEL.conversation && pieces.length) {
+      pieces.unshift({ kind: "conversation", marker: m, x: 0, w: ITEM_WIDTH.conversation, text: "", value: Number.NaN, hidden: 0 });
+    }
     const anchorX =
       data.feedbackLevel[m] === FEEDBACK_LEVEL.conversation ? cols.trackX : turn >= 0 && turn < row.turnX.length ? row.turnX[turn] : Number.NaN;
     if (Number.isNaN(anchorX)) {
       trailing.push(...pieces);
       continue;
     }
-    let cursor = cursors.get(anchorX) ?? anchorX;
+    // Pieces that would run past the row end start further left, so they stay visible.
+    const need = pieces.reduce((sum, p) => sum + p.w + 2, -2);
+    let cursor = cursors.get(anchorX) ?? Math.max(cols.trackX, Math.min(anchorX, rowEnd - need));
     for (const p of pieces) {
       p.x = cursor;
       cursor += p.w + 2;

@@ -1,9 +1,9 @@
 // Canvas drawing of the visible rows.
-import { type ColorBy, RATING_TEXT_COLOR, STATUS_CODE } from "./contract";
+import { type ColorBy, STATUS_CODE } from "./contract";
 import type { MinimapData } from "./decode";
 import { formatDuration, plural } from "./format";
-import { type Columns, type MarkerItem, ROW, type RowGeometry, type RowLayout } from "./layout";
 import type { GroupSummary } from "./cohorts";
+import { type Columns, FRAME_BAND, type MarkerItem, ROW, type RowGeometry, type RowLayout } from "./layout";
 import { spanMatches } from "./rows";
 import { type Theme, ratingColor } from "./theme";
 
@@ -58,6 +58,20 @@ function fitText(ctx: CanvasRenderingContext2D, text: string, maxWidth: number):
   return `${text.slice(0, lo)}…`;
 }
 
+/** ``text`` cut in the middle to fit: ids keep their unique ending (``1a5b41…e2c1``). */
+export function fitMiddle(ctx: Pick<CanvasRenderingContext2D, "measureText">, text: string, maxWidth: number): string {
+  if (ctx.measureText(text).width <= maxWidth) return text;
+  const chars = Array.from(text);
+  let keep = chars.length - 1;
+  while (keep > 2) {
+    const tail = Math.min(8, Math.floor(keep / 2));
+    const candidate = `${chars.slice(0, keep - tail).join("")}…${chars.slice(chars.length - tail).join("")}`;
+    if (ctx.measureText(candidate).width <= maxWidth) return candidate;
+    keep--;
+  }
+  return `${chars[0] ?? ""}…`;
+}
+
 function drawLabel(ctx: CanvasRenderingContext2D, f: Frame, c: number, y: number): void {
   const { data, theme, cols } = f;
   const x = 12;
@@ -65,13 +79,13 @@ function drawLabel(ctx: CanvasRenderingContext2D, f: Frame, c: number, y: number
   ctx.fillStyle = theme.foreground;
   ctx.font = `600 12px ${theme.font}`;
   ctx.textBaseline = "alphabetic";
-  ctx.fillText(fitText(ctx, data.conversationIds.get(c), maxWidth), x, y + 16);
+  ctx.fillText(fitMiddle(ctx, data.conversationIds.get(c), maxWidth), x, y + 16);
   const spans = data.spanOffsets[c + 1] - data.spanOffsets[c];
   const parts: [string, string][] = [
     [`${data.atSpanCap[c] ? `${spans}+ spans` : plural(spans, "span")} · ${plural(data.nTurns[c], "turn")}`, theme.muted],
   ];
   if (data.nErrors[c]) parts.push([` · ${data.nErrors[c]} err`, data.palette.statusColors[ERROR]]);
-  if (spans) parts.push([` · ${formatDuration(data.totalDuration[c])}`, theme.muted]);
+  if (spans) parts.push([` · ${formatDuration(data.wallTime[c])}`, theme.muted]);
   ctx.font = `11px ${theme.font}`;
   let cursor = x;
   for (const [text, color] of parts) {
@@ -103,8 +117,9 @@ function drawSpans(ctx: CanvasRenderingContext2D, f: Frame, c: number, y: number
   const { data, theme, dpr } = f;
   const start = data.spanOffsets[c];
   const top = y + ROW.trackTop;
-  const h = ROW.trackHeight;
-  ctx.strokeStyle = theme.divider;
+  // Marks sit above the band where a turn's framing root span is drawn.
+  const h = ROW.trackHeight - FRAME_BAND - 1;
+  ctx.strokeStyle = theme.turnDivider;
   ctx.lineWidth = 1;
   for (const dx of layout.dividers) {
     const lx = Math.floor(dx * dpr) / dpr + 0.5 / dpr;
@@ -122,6 +137,16 @@ function drawSpans(ctx: CanvasRenderingContext2D, f: Frame, c: number, y: number
     ctx.globalAlpha = dim ? 0.18 : 1;
     const color = spanColor(data, s, f.colorBy);
     const status = data.spanStatus[s];
+    if (layout.frame[i]) {
+      // The turn's root span: a band under the whole turn (it frames its children).
+      ctx.fillStyle = color;
+      ctx.fillRect(x0, top + h + 1, w, FRAME_BAND);
+      if (status === ERROR) {
+        ctx.fillStyle = theme.errorOutline;
+        for (let k = x0; k < x1; k += 6) ctx.fillRect(k, top + h + 1, 3, FRAME_BAND);
+      }
+      continue;
+    }
     // UNSET is OTel's status of every span that did not fail, so it is drawn filled like OK.
     ctx.fillStyle = color;
     ctx.fillRect(x0, top, w, h);
@@ -143,7 +168,17 @@ function drawMarkers(ctx: CanvasRenderingContext2D, f: Frame, y: number, items: 
   const top = y + ROW.markerTop;
   const h = ROW.markerHeight;
   for (const item of items) {
-    if (item.kind === "emoji") {
+    if (item.kind === "conversation") {
+      // A bracket: what follows is about the whole conversation, not its first turn.
+      ctx.strokeStyle = theme.muted;
+      ctx.lineWidth = 1.5;
+      ctx.beginPath();
+      ctx.moveTo(item.x + 4, top + 0.75);
+      ctx.lineTo(item.x + 1, top + 0.75);
+      ctx.lineTo(item.x + 1, top + h - 0.75);
+      ctx.lineTo(item.x + 4, top + h - 0.75);
+      ctx.stroke();
+    } else if (item.kind === "emoji") {
       ctx.font = `12px "Apple Color Emoji","Segoe UI Emoji","Noto Color Emoji",${theme.font}`;
       ctx.textBaseline = "middle";
       ctx.fillStyle = theme.foreground;
@@ -164,12 +199,12 @@ function drawMarkers(ctx: CanvasRenderingContext2D, f: Frame, y: number, items: 
       ctx.arc(item.x + 4, top + h / 2, 1.2, 0, Math.PI * 2);
       ctx.fill();
     } else {
-      ctx.fillStyle = ratingColor(item.value);
+      ctx.fillStyle = ratingColor(item.value, theme.name === "dark");
       ctx.beginPath();
       ctx.roundRect(item.x, top, item.w, h, 3);
       ctx.fill();
-      ctx.fillStyle = RATING_TEXT_COLOR;
-      ctx.font = `700 10px ${theme.font}`;
+      ctx.fillStyle = theme.badgeText;
+      ctx.font = `700 11px ${theme.font}`;
       ctx.textBaseline = "middle";
       ctx.textAlign = "center";
       ctx.fillText(item.text, item.x + item.w / 2, top + h / 2 + 0.5);
@@ -274,13 +309,17 @@ export function draw(ctx: CanvasRenderingContext2D, f: Frame): void {
       ctx.fillRect(0, y + 2, 4, ROW.height - 4);
     }
     if (f.lit) drawLit(ctx, f, c, top, geometry.spans);
+    // A framing span's ring goes round its band; any other span's round its mark.
+    const markH = ROW.trackHeight - FRAME_BAND - 1;
+    const ringTop = (i: number): number => (geometry.spans.frame[i] ? top + markH + 1 : top);
+    const ringH = (i: number): number => (geometry.spans.frame[i] ? FRAME_BAND : markH);
     if (isSelectedRow && f.selected && f.selected.span >= 0) {
       const i = f.selected.span;
-      ring(ctx, geometry.spans.x[i], top, geometry.spans.w[i], ROW.trackHeight, theme.foreground, false);
+      ring(ctx, geometry.spans.x[i], ringTop(i), geometry.spans.w[i], ringH(i), theme.foreground, false);
     }
     if (f.focus?.row === r && f.focus.span >= 0) {
       const i = f.focus.span;
-      ring(ctx, geometry.spans.x[i] - 1, top - 1, geometry.spans.w[i] + 2, ROW.trackHeight + 2, theme.accent, true);
+      ring(ctx, geometry.spans.x[i] - 1, ringTop(i) - 1, geometry.spans.w[i] + 2, ringH(i) + 2, theme.accent, true);
     }
   }
   if (rows.length === 0) {

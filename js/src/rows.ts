@@ -25,7 +25,7 @@ export function maskOf(names: readonly string[], wanted: readonly string[]): num
 const SORT_COLUMNS: Record<SortKey, ((data: MinimapData) => ArrayLike<number>) | null> = {
   input: null,
   errors: (data) => data.nErrors,
-  duration: (data) => data.totalDuration,
+  duration: (data) => data.wallTime,
   rating: (data) => data.meanRating,
   turns: (data) => data.nTurns,
   spans: (data) => data.spanOffsets.subarray(1).map((end, c) => end - data.spanOffsets[c]),
@@ -50,6 +50,9 @@ export function visibleRows(data: MinimapData, opts: RowOptions): Uint32Array {
   for (let c = 0; c < data.nConversations; c++) {
     if (statusMask && !(data.statusMask[c] & statusMask)) continue;
     if (categoryMask && !(data.categoryMask[c] & categoryMask)) continue;
+    // With both filters a row needs one span that passes both (the spans that light up), not
+    // "any ERROR span and any retrieval span" somewhere in it.
+    if (statusMask && categoryMask && !anySpanMatches(data, c, statusMask, categoryMask)) continue;
     if (opts.filterHasFeedback && data.feedbackOffsets[c + 1] === data.feedbackOffsets[c]) continue;
     kept.push(c);
   }
@@ -67,6 +70,25 @@ export function visibleRows(data: MinimapData, opts: RowOptions): Uint32Array {
     return ka === kb ? a - b : sign * (ka - kb);
   });
   return Uint32Array.from(order);
+}
+
+function anySpanMatches(data: MinimapData, c: number, statusMask: number, categoryMask: number): boolean {
+  for (let s = data.spanOffsets[c]; s < data.spanOffsets[c + 1]; s++) if (spanMatches(data, s, statusMask, categoryMask)) return true;
+  return false;
+}
+
+/** Spans of ``rows`` that pass the filters (all their spans when there is no span filter). */
+export function matchingSpans(data: MinimapData, rows: ArrayLike<number>, statusMask: number, categoryMask: number): number {
+  let n = 0;
+  for (let r = 0; r < rows.length; r++) {
+    const c = rows[r];
+    if (!statusMask && !categoryMask) {
+      n += data.spanOffsets[c + 1] - data.spanOffsets[c];
+      continue;
+    }
+    for (let s = data.spanOffsets[c]; s < data.spanOffsets[c + 1]; s++) if (spanMatches(data, s, statusMask, categoryMask)) n++;
+  }
+  return n;
 }
 
 /** True when span ``s`` passes the status/category filters (others are drawn dimmed). */

@@ -1,12 +1,12 @@
 // Scoped styles of the widget (class prefix wwm-), injected once per widget root.
-import { RATING_COLORS, RATING_STOPS, STATUS_COLORS } from "./contract";
+import { CATEGORY_COLORS, RATING_COLORS, RATING_STOPS, STATUS_COLORS } from "./contract";
 import { THEMES } from "./theme";
 
 const RATING_GRADIENT = RATING_COLORS.map((color, i) => `${color} ${RATING_STOPS[i] * 100}%`).join(",");
 
 export const CSS = `
 .wwm-root{position:relative;font-family:var(--wwm-font);font-size:12px;color:var(--wwm-fg);background:var(--wwm-bg);
-  border:1px solid var(--wwm-divider);border-radius:8px;box-sizing:border-box}
+  border:1px solid var(--wwm-divider);border-radius:8px;box-sizing:border-box;container:wwm/inline-size}
 .wwm-root *{box-sizing:border-box}
 .wwm-toolbar{display:flex;flex-wrap:wrap;align-items:center;gap:6px 10px;padding:8px 12px;border-bottom:1px solid var(--wwm-divider)}
 .wwm-field{display:inline-flex;align-items:center;gap:5px;color:var(--wwm-muted)}
@@ -22,6 +22,7 @@ export const CSS = `
 .wwm-summary{color:var(--wwm-muted);font-variant-numeric:tabular-nums}
 .wwm-png{font-weight:600}
 .wwm-legend{display:flex;flex-wrap:wrap;align-items:center;gap:4px 6px;padding:6px 12px;border-bottom:1px solid var(--wwm-divider)}
+.wwm-key{padding:3px 12px;font-size:11px;color:var(--wwm-muted);border-bottom:1px solid var(--wwm-divider)}
 .wwm-legend-title{font-weight:600;text-transform:uppercase;font-size:10px;letter-spacing:.04em;color:var(--wwm-muted);margin-left:6px}
 .wwm-legend-title:first-child{margin-left:0}
 .wwm-chip{display:inline-flex;align-items:center;gap:5px;font:inherit;color:var(--wwm-fg);background:transparent;
@@ -31,16 +32,18 @@ button.wwm-chip:hover{border-color:var(--wwm-divider)}
 .wwm-chip.wwm-on{border-color:var(--wwm-accent);background:color-mix(in srgb,var(--wwm-accent) 14%,transparent)}
 .wwm-swatch{display:inline-block;width:14px;height:11px;border-radius:2px;flex:none}
 .wwm-sw-ok,.wwm-sw-unset{background:var(--wwm-sw)}
+.wwm-sw-root{height:4px;background:${CATEGORY_COLORS.agent}}
 .wwm-sw-error{background:repeating-linear-gradient(135deg,var(--wwm-sw) 0 3px,${THEMES.light.hatch} 3px 4.5px);box-shadow:inset 0 0 0 2px var(--wwm-error-outline)}
 .wwm-sw-emoji{width:auto;height:auto;font-size:12px;line-height:1}
 .wwm-sw-emoji::before{content:"👍"}
 .wwm-sw-tag{width:11px;background:var(--wwm-tag);clip-path:polygon(0 50%,30% 0,100% 0,100% 100%,30% 100%)}
+.wwm-sw-conversation{width:4px;border:1.5px solid var(--wwm-muted);border-right:none;border-radius:0}
 .wwm-sw-rating{width:24px;background:linear-gradient(90deg,${RATING_GRADIENT});border-radius:3px}
 .wwm-sw-cap{width:6px;border-left:2px solid var(--wwm-warning);border-radius:0}
 .wwm-scroll{position:relative;overflow-y:auto;overflow-x:hidden;outline:none;border-radius:0 0 8px 8px}
 .wwm-scroll:focus-visible{box-shadow:inset 0 0 0 2px var(--wwm-accent)}
 .wwm-canvas{position:sticky;top:0;display:block}
-.wwm-tooltip{position:absolute;z-index:10;pointer-events:none;max-width:380px;padding:7px 9px;border-radius:6px;
+.wwm-tooltip{position:fixed;z-index:1000;pointer-events:none;max-width:min(380px,calc(100vw - 8px));overflow-wrap:anywhere;padding:7px 9px;border-radius:6px;
   background:var(--wwm-tt-bg);color:var(--wwm-fg);border:1px solid var(--wwm-divider);
   box-shadow:0 4px 14px rgba(0,0,0,.18);line-height:1.45;overflow-wrap:anywhere;white-space:pre-wrap}
 .wwm-tt-title{font-weight:700}
@@ -50,4 +53,11 @@ button.wwm-chip:hover{border-color:var(--wwm-divider)}
 .wwm-tt-section{margin-top:5px;padding-top:4px;border-top:1px solid var(--wwm-divider);font-weight:600}
 .wwm-live{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 .wwm-error{padding:12px;color:${STATUS_COLORS.ERROR};white-space:pre-wrap}
+@container wwm (max-width:760px){
+  .wwm-toolbar{gap:4px 6px;padding:5px 8px}
+  .wwm-field-label,.wwm-legend-title{display:none}
+  .wwm-legend{gap:2px 2px;padding:3px 8px}
+  .wwm-chip{height:20px;padding:0 5px 0 3px;gap:3px}
+  .wwm-key{padding:2px 8px}
+}
 `;

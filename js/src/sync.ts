@@ -14,6 +14,7 @@ export const OPTION_TRAITS = [
   "filter_category",
   "filter_has_feedback",
   "width_mode",
+  "time_axis",
   "scale",
   "color_by",
 ] as const satisfies readonly (keyof Traits)[];

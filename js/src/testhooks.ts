@@ -1,6 +1,6 @@
 // Automation hooks (root.weaveMinimap): where a span or a feedback marker is drawn, for tests and tools.
 import type { MinimapData } from "./decode";
-import { ROW, type RowGeometry } from "./layout";
+import { FRAME_BAND, ROW, type RowGeometry } from "./layout";
 import { conversationIndex } from "./sync";
 
 /** What the hooks read in the view. */
@@ -25,6 +25,8 @@ export interface AutomationHooks {
   rowOf(conversationId: string): number;
   spanRect(conversationId: string, spanIndex: number): Rect | null;
   markerRects(conversationId: string): (Rect & { kind: string; text: string; value: number })[];
+  /** x of the turn dividers of a conversation's row, and whether each span frames its turn. */
+  rowShape(conversationId: string): { dividers: number[]; frames: number[] } | null;
 }
 
 export function automationHooks(host: HookHost): AutomationHooks {
@@ -42,7 +44,18 @@ export function automationHooks(host: HookHost): AutomationHooks {
       if (row < 0) return null;
       host.reveal(row);
       const g = host.geometry(row);
-      return rect(row, g.spans.x[spanIndex], g.spans.w[spanIndex], ROW.trackTop, ROW.trackHeight);
+      // What is drawn: a turn's framing root span as the band under the turn, others above it.
+      const markH = ROW.trackHeight - FRAME_BAND - 1;
+      return g.spans.frame[spanIndex]
+        ? rect(row, g.spans.x[spanIndex], g.spans.w[spanIndex], ROW.trackTop + markH + 1, FRAME_BAND)
+        : rect(row, g.spans.x[spanIndex], g.spans.w[spanIndex], ROW.trackTop, markH);
+    },
+    rowShape: (conversationId) => {
+      const row = rowOf(conversationId);
+      if (row < 0) return null;
+      host.reveal(row);
+      const g = host.geometry(row);
+      return { dividers: [...g.spans.dividers], frames: Array.from(g.spans.frame) };
     },
     markerRects: (conversationId) => {
       const row = rowOf(conversationId);

@@ -1,5 +1,14 @@
 // Themes and colours: follow the host theme (JupyterLab, then VS Code, then the OS), rating colours.
-import { NO_RATING_COLOR, RATING_COLORS, RATING_STOPS, type ThemeOption } from "./contract";
+import {
+  NO_RATING_COLOR,
+  NO_RATING_COLOR_DARK,
+  RATING_COLORS,
+  RATING_COLORS_DARK,
+  RATING_STOPS,
+  RATING_TEXT_COLOR,
+  RATING_TEXT_COLOR_DARK,
+  type ThemeOption,
+} from "./contract";
 
 export type ThemeName = Exclude<ThemeOption, "auto">;
 
@@ -17,6 +26,10 @@ export interface Theme {
   hatch: string;
   warning: string;
   tagFill: string;
+  /** Turn dividers: at least 3:1 against the row backgrounds (WCAG non-text contrast). */
+  turnDivider: string;
+  /** Text on a rating badge. */
+  badgeText: string;
   tooltipBackground: string;
   font: string;
 }
@@ -38,6 +51,8 @@ export const THEMES: Record<ThemeName, Theme> = {
     hatch: "#ff8a8a",
     warning: "#9a6700",
     tagFill: "#57606a",
+    turnDivider: "#848d97",
+    badgeText: RATING_TEXT_COLOR,
     tooltipBackground: "#ffffff",
     font: FONT,
   },
@@ -55,6 +70,8 @@ export const THEMES: Record<ThemeName, Theme> = {
     hatch: "#8c1010",
     warning: "#d29922",
     tagFill: "#b1bac4",
+    turnDivider: "#6e7681",
+    badgeText: RATING_TEXT_COLOR_DARK,
     tooltipBackground: "#22272e",
     font: FONT,
   },
@@ -114,16 +131,19 @@ export function watchTheme(el: Element, onChange: () => void): () => void {
 }
 
 const RATING_RGB = RATING_COLORS.map((color) => parseColor(color) as number[]);
+const RATING_RGB_DARK = RATING_COLORS_DARK.map((color) => parseColor(color) as number[]);
 
-/** The colour of a rating: the contract's rating colours, interpolated between their stops. */
-export function ratingColor(value: number): string {
-  if (!Number.isFinite(value)) return NO_RATING_COLOR;
+/** The colour of a rating: the contract's rating colours (the dark theme's when ``dark``),
+ * interpolated between their stops. */
+export function ratingColor(value: number, dark = false): string {
+  if (!Number.isFinite(value)) return dark ? NO_RATING_COLOR_DARK : NO_RATING_COLOR;
+  const rgb = dark ? RATING_RGB_DARK : RATING_RGB;
   const last = RATING_STOPS.length - 1;
   const t = Math.max(RATING_STOPS[0], Math.min(RATING_STOPS[last], value));
   let seg = 0;
   while (seg < last - 1 && t > RATING_STOPS[seg + 1]) seg++;
   const u = (t - RATING_STOPS[seg]) / (RATING_STOPS[seg + 1] - RATING_STOPS[seg]);
-  const mix = RATING_RGB[seg].map((a, i) => Math.round(a + (RATING_RGB[seg + 1][i] - a) * u));
+  const mix = rgb[seg].map((a, i) => Math.round(a + (rgb[seg + 1][i] - a) * u));
   return `rgb(${mix[0]}, ${mix[1]}, ${mix[2]})`;
 }
 

@@ -14,6 +14,18 @@ const TYPE_LABEL: Record<FeedbackType, string> = {
   "wandb.agent_monitor": "monitor",
 };
 
+/** Statuses in words: UNSET is how OTel marks a span that did not fail. */
+const STATUS_WORDS: Record<string, string> = { UNSET: "UNSET (no error)", OK: "OK", ERROR: "ERROR" };
+
+/** Longest reason shown in a tooltip (the full text stays in data.ratings). */
+export const REASON_MAX = 160;
+
+/** ``text`` cut to ``max`` characters (whole code points) with an ellipsis. */
+export function shorten(text: string, max: number): string {
+  const chars = Array.from(text);
+  return chars.length <= max ? text : `${chars.slice(0, max - 1).join("").trimEnd()}…`;
+}
+
 /** The conversation index that contains span ``s`` (binary search over span offsets). */
 export function conversationOfSpan(data: MinimapData, s: number): number {
   let lo = 0;
@@ -40,7 +52,7 @@ export function markerLines(data: MinimapData, m: number): Line[] {
     const confidence = data.ratingConfidence[r];
     if (Number.isFinite(confidence)) text += ` (confidence ${formatConfidence(confidence)})`;
     const reason = data.ratingReason[r];
-    if (reason !== data.ratingReasonNone) text += ` — ${data.reasons.get(reason)}`;
+    if (reason !== data.ratingReasonNone) text += ` — ${shorten(data.reasons.get(reason), REASON_MAX)}`;
     lines.push({ text, kind: "muted" });
   }
   return lines;
@@ -62,8 +74,9 @@ export function spanLines(data: MinimapData, s: number): Line[] {
   const turn = data.spanTurn[s];
   return [
     { text: data.operations.get(data.spanOperation[s]), kind: "title" },
-    { text: `${data.palette.categories[data.spanCategory[s]]} · ${status}`, kind: status === "ERROR" ? "error" : undefined },
+    { text: `${data.palette.categories[data.spanCategory[s]]} · ${STATUS_WORDS[status] ?? status}`, kind: status === "ERROR" ? "error" : undefined },
     { text: `duration ${formatDuration(data.spanDuration[s])}` },
+    ...(data.spanFrames[s] ? [{ text: "root of its turn: the band under the turn (its duration is the turn's wall time)" }] : []),
     { text: `turn ${turn + 1} of ${data.nTurns[c]} · span ${s - data.spanOffsets[c] + 1} of ${data.spanOffsets[c + 1] - data.spanOffsets[c]}` },
     { text: `span ${data.spanId.get(s)}`, kind: "muted" },
     { text: `trace ${data.traces.get(data.spanTrace[s])}`, kind: "muted" },
@@ -92,7 +105,7 @@ export function rowLines(data: MinimapData, c: number): Line[] {
   const spans = data.spanOffsets[c + 1] - data.spanOffsets[c];
   const lines: Line[] = [
     { text: data.conversationIds.get(c), kind: "title" },
-    { text: `${plural(spans, "span")} · ${plural(data.nTurns[c], "turn")} · ${formatDuration(data.totalDuration[c])}` },
+    { text: `${plural(spans, "span")} · ${plural(data.nTurns[c], "turn")} · ${formatDuration(data.wallTime[c])} wall time` },
   ];
   if (data.nErrors[c]) lines.push({ text: plural(data.nErrors[c], "error span"), kind: "error" });
   const feedback = data.feedbackOffsets[c + 1] - data.feedbackOffsets[c];

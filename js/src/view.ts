@@ -1,14 +1,14 @@
 // The minimap view: builds the DOM, follows the model, lays rows out, sizes the canvas and schedules paints.
-import { buildControls, type Controls, summaryText } from "./controls";
+import { buildControls, type Controls, keyText, summaryText } from "./controls";
 import { decodePayload, type MinimapData } from "./decode";
 import { downloadCanvas, el } from "./dom";
 import { Interaction, type InteractionHost } from "./interaction";
 import type { Focus } from "./keyboard";
-import { type Columns, columns, layoutMarkers, layoutRow, ROW, type RowGeometry } from "./layout";
+import { type Columns, columns, layoutMarkers, layoutRow, ROW, type RowAxis, type RowGeometry, rowWeight } from "./layout";
 import { draw } from "./render";
-import { maskOf, visibleRows } from "./rows";
+import { maskOf, matchingSpans, visibleRows } from "./rows";
 import { layoutAligned, turnColumns } from "./align";
-import { conversationCount, type GroupSummary, groupRows, hasGroups, isHeader } from "./cohorts";
+import { type GroupSummary, groupRows, hasGroups, isHeader } from "./cohorts";
 import { keepConversations, litSpans, type PickMode, RowSelection } from "./selection";
 import { CSS } from "./styles";
 import { type HookHost, installAutomationHooks } from "./testhooks";
@@ -17,9 +17,11 @@ import { type Model, ModelSync, OPTION_TRAITS, type SpanRef } from "./sync";
 
 const MIN_HEIGHT = 2 * ROW.height;
 const EMPTY_GEOMETRY: RowGeometry = {
-  spans: { x: new Float64Array(0), w: new Float64Array(0), turnX: new Float64Array(0), dividers: [] },
+  spans: { x: new Float64Array(0), w: new Float64Array(0), frame: new Uint8Array(0), turnX: new Float64Array(0), dividers: [], end: 0 },
   markers: [],
 };
+/** Options that change which rows show or their order. */
+const ROW_ORDER_TRAITS: ReadonlySet<string> = new Set(["sort_by", "sort_descending", "filter_status", "filter_category", "filter_has_feedback"]);
 const CACHE_LIMIT = 4000;
 
 export class MinimapView implements InteractionHost, HookHost {
@@ -31,8 +33,12 @@ export class MinimapView implements InteractionHost, HookHost {
   data: MinimapData | null = null;
   /** Visible rows: conversation indices in display order. */
   rows: Uint32Array = new Uint32Array(0);
+  /** The conversations that pass the filters, in order, without cohort headers or folds. */
+  private conversationRows: Uint32Array = new Uint32Array(0);
   cols: Columns = columns(800);
   hoverRow = -1;
+  /** The time axis rows are laid out on (shared: the longest visible row is full width). */
+  axis: RowAxis = { mode: "duration", scale: "sqrt", shared: true, axisMax: 0 };
   focus: Focus | null = null;
   private selected: SpanRef | null = null;
   /** Conversations picked by row label (`selected_conversations`). */
@@ -67,7 +73,7 @@ export class MinimapView implements InteractionHost, HookHost {
     this.controls = buildControls(
       doc,
       (name, value) => this.sync.set(name, value),
-      () => downloadCanvas(this.canvas, "conversation-minimap.png"),
+      () => downloadCanvas(this.exportImage(), "conversation-minimap.png"),
     );
     this.scroll = el(doc, "div", "wwm-scroll");
     this.scroll.tabIndex = 0;
@@ -82,7 +88,7 @@ export class MinimapView implements InteractionHost, HookHost {
     this.tooltip.hidden = true;
     this.live = el(doc, "div", "wwm-live");
     this.live.setAttribute("aria-live", "polite");
-    this.root.append(style, this.controls.toolbar, this.controls.legend, this.scroll, this.tooltip, this.live);
+    this.root.append(style, this.controls.toolbar, this.controls.legend, this.controls.key, this.scroll, this.tooltip, this.live);
     host.replaceChildren(this.root);
     installAutomationHooks(this.root, this);
     this.interaction = new Interaction(this);
@@ -104,14 +110,14 @@ export class MinimapView implements InteractionHost, HookHost {
   private listen(): void {
     const sync = this.sync;
     sync.onChange("payload", () => void this.loadData());
-    for (const name of OPTION_TRAITS) sync.onChange(name, () => this.applyOptions());
+    for (const name of OPTION_TRAITS) sync.onChange(name, () => this.applyOptions(ROW_ORDER_TRAITS.has(name)));
     sync.onChange("selected", () => this.applySelected(true));
     sync.onChange("selected_conversations", () => this.applyPicks());
-    sync.onChange("filter_conversations", () => this.applyOptions());
+    sync.onChange("filter_conversations", () => this.applyOptions(true));
     sync.onChange("highlight", () => this.applyHighlight());
-    sync.onChange("groups", () => this.applyOptions());
-    sync.onChange("align", () => this.applyOptions());
-    sync.onChange("collapsed_groups", () => this.applyOptions());
+    sync.onChange("groups", () => this.applyOptions(true));
+    sync.onChange("align", () => this.applyOptions(false));
+    sync.onChange("collapsed_groups", () => this.applyOptions(false));
     sync.onChange("height", () => this.resize());
     sync.onChange("theme", () => this.applyTheme());
     this.disposers.push(watchTheme(this.root, () => this.applyTheme()));
@@ -142,8 +148,16 @@ export class MinimapView implements InteractionHost, HookHost {
     let anyCapped = false;
     if (data) for (let c = 0; c < data.nConversations && !anyCapped; c++) anyCapped = data.atSpanCap[c] === 1;
     this.controls.update(this.sync.options(), data?.palette ?? null, anyCapped);
-    const shown = data ? conversationCount(data, this.rows) : 0;
-    this.controls.summary.textContent = summaryText(data, shown);
+    // Counts are over the conversations that pass the filters, cohort headers and folds aside.
+    const shown = this.conversationRows.length;
+    const options = this.sync.options();
+    const statusMask = data ? maskOf(data.palette.statuses, options.filter_status) : 0;
+    const categoryMask = data ? maskOf(data.palette.categories, options.filter_category) : 0;
+    const spans = data ? matchingSpans(data, this.conversationRows, statusMask, categoryMask) : 0;
+    this.controls.summary.textContent = summaryText(data, shown, spans, Boolean(statusMask || categoryMask));
+    let fullWidth = 0;
+    if (data) for (const c of this.conversationRows) fullWidth = Math.max(fullWidth, data.wallTime[c]);
+    this.controls.key.textContent = keyText(options, fullWidth);
     this.scroll.setAttribute(
       "aria-label",
       `Conversation minimap, ${shown} conversations. Arrow keys move between spans and rows, Enter selects, Escape clears.`,
@@ -192,9 +206,12 @@ export class MinimapView implements InteractionHost, HookHost {
           filterHasFeedback: options.filter_has_feedback,
         })
       : new Uint32Array(0);
+    if (this.data) this.rows = keepConversations(this.data, this.rows, this.sync.get("filter_conversations"));
+    this.conversationRows = this.rows;
+    this.axis = { mode: options.width_mode, scale: options.scale, shared: options.time_axis === "shared", axisMax: 0 };
+    if (this.data) for (const c of this.rows) this.axis.axisMax = Math.max(this.axis.axisMax, rowWeight(this.data, c, options.width_mode, options.scale));
     this.summaries = [];
     if (this.data) {
-      this.rows = keepConversations(this.data, this.rows, this.sync.get("filter_conversations"));
       const groups = this.sync.get("groups");
       if (hasGroups(this.data, groups)) {
         const grouped = groupRows(this.data, this.rows, groups, this.sync.get("collapsed_groups"));
@@ -205,10 +222,14 @@ export class MinimapView implements InteractionHost, HookHost {
     this.updateControls();
   }
 
-  private applyOptions(): void {
+  /** Options changed: the focus and any tooltip describe rows that may have moved, so they go;
+   * a new order or filter starts at the top (the old offset would show unrelated rows). */
+  private applyOptions(reordered: boolean): void {
     this.cache.clear();
     this.focus = null;
+    this.tooltip.hidden = true;
     this.recomputeRows();
+    if (reordered) this.scroll.scrollTop = 0;
     this.resize();
   }
 
@@ -325,6 +346,46 @@ export class MinimapView implements InteractionHost, HookHost {
     this.schedule();
   }
 
+  /** The canvas with the legend and the width key drawn above it, as the PNG button saves it. */
+  exportImage(): HTMLCanvasElement {
+    const data = this.data;
+    const dpr = this.dpr;
+    const out = this.doc.createElement("canvas");
+    const header = 44;
+    out.width = this.canvas.width;
+    out.height = this.canvas.height + Math.round(header * dpr);
+    const ctx = out.getContext("2d");
+    if (!ctx) return this.canvas;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.fillStyle = this.theme.background;
+    ctx.fillRect(0, 0, this.width, header);
+    ctx.font = `11px ${this.theme.font}`;
+    ctx.textBaseline = "middle";
+    let x = 12;
+    if (data) {
+      data.palette.categories.forEach((name, i) => {
+        ctx.fillStyle = data.palette.categoryColors[i];
+        ctx.fillRect(x, 7, 12, 10);
+        ctx.fillStyle = this.theme.foreground;
+        ctx.fillText(name, x + 16, 12);
+        x += 16 + ctx.measureText(name).width + 12;
+      });
+      const error = data.palette.statuses.indexOf("ERROR");
+      ctx.fillStyle = data.palette.statusColors[error];
+      ctx.fillRect(x, 7, 12, 10);
+      ctx.strokeStyle = this.theme.errorOutline;
+      ctx.lineWidth = 2;
+      ctx.strokeRect(x + 1, 8, 10, 8);
+      ctx.fillStyle = this.theme.foreground;
+      ctx.fillText("ERROR", x + 16, 12);
+    }
+    ctx.fillStyle = this.theme.muted;
+    ctx.fillText(this.controls.key.textContent ?? "", 12, 32, this.width - 24);
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.drawImage(this.canvas, 0, Math.round(header * dpr));
+    return out;
+  }
+
   // ---- geometry and painting -----------------------------------------------------------------
 
   /** The layout of visible row ``row`` (cached per conversation until options or width change). */
@@ -335,12 +396,10 @@ export class MinimapView implements InteractionHost, HookHost {
     let g = this.cache.get(c);
     if (!g) {
       if (this.cache.size > CACHE_LIMIT) this.cache.clear();
-      const mode = this.sync.get("width_mode");
-      const scale = this.sync.get("scale");
       const spans =
         this.sync.get("align") === "turn"
-          ? layoutAligned(data, c, this.cols, mode, scale, turnColumns(data))
-          : layoutRow(data, c, this.cols, mode, scale);
+          ? layoutAligned(data, c, this.cols, this.axis.mode, this.axis.scale, turnColumns(data))
+          : layoutRow(data, c, this.cols, this.axis);
       g = { spans, markers: layoutMarkers(data, c, spans, this.cols) };
       this.cache.set(c, g);
     }

@@ -30,6 +30,16 @@ describe("keyAction", () => {
     expect(move("Escape", 2, 3)).toEqual({ kind: "clear" });
     expect(move("a", 2, 3)).toEqual({ kind: "none" });
   });
+  it("starts at the first row in view, not row 0", () => {
+    expect(keyAction("ArrowDown", null, 3, spansIn, { firstRow: 2, spanNear: null })).toEqual({ kind: "move", focus: { row: 2, span: 0 } });
+  });
+  it("keeps the horizontal position on ArrowUp/Down rather than the span index", () => {
+    // spanNear maps a span of one row to the span under the same x in another
+    const near = (row: number, fromRow: number, fromSpan: number) => (row === 2 && fromRow === 0 && fromSpan === 2 ? 4 : 0);
+    const ctx = { firstRow: 0, spanNear: near };
+    expect(keyAction("PageDown", { row: 0, span: 2 }, 3, spansIn, ctx)).toEqual({ kind: "move", focus: { row: 2, span: 4 } });
+    expect(keyAction("ArrowDown", { row: 0, span: 2 }, 3, spansIn, ctx)).toEqual({ kind: "move", focus: { row: 1, span: -1 } });
+  });
   it("does nothing without rows", () => {
     expect(keyAction("ArrowDown", null, 0, spansIn)).toEqual({ kind: "none" });
   });

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   columns,
   declutter,
+  frameAt,
   isEmoji,
   layoutMarkers,
   layoutRow,
@@ -10,10 +11,12 @@ import {
   type MarkerItem,
   MIN_WIDTH_BY_STATUS,
   ROW,
+  rowWeight,
   spanAt,
   weight,
 } from "../src/layout";
 import { type Scale, STATUS_CODE } from "../src/contract";
+import { fitMiddle } from "../src/render";
 import { formatDuration, formatRating, plural } from "../src/format";
 import { expected, sample } from "./helpers";
 
@@ -97,6 +100,64 @@ describe("layoutSpans", () => {
   });
 });
 
+describe("turns as the unit", () => {
+  const agentTurn = [900, 500, 300];
+  it("lets the root span frame its turn instead of taking width from its children", () => {
+    // turn 0: a 900 ms root over 500 + 300 ms of work; turn 1: one 900 ms span
+    const l = layoutSpans([...agentTurn, 900], [0, 0, 0, 1], ok(4), 0, 4, 0, 1000, "duration", "linear", [1, 0, 0, 0]);
+    expect(Array.from(l.frame)).toEqual([1, 0, 0, 0]);
+    const turn0 = l.x[2] + l.w[2] - l.x[1];
+    expect(l.x[0]).toBe(l.x[1]);
+    expect(l.w[0]).toBeCloseTo(turn0);
+    // both turns took 900 ms of wall time, so they are equally wide (within the 1 px span gap
+    // and one more minimum mark width); adding the root in would have made turn 0 twice as wide
+    expect(Math.abs(turn0 - l.w[3])).toBeLessThanOrEqual(1 + ROW.minMark);
+    expect(l.w[1] / l.w[2]).toBeCloseTo((500 - 2) / (300 - 2), 0);
+  });
+
+  it("adds the spans of a turn with no framing root end to end", () => {
+    const l = layoutSpans([500, 400, 900], [0, 0, 1], ok(3), 0, 3, 0, 1000, "duration", "linear", [0, 0, 0]);
+    expect(Math.abs(l.x[1] + l.w[1] - l.x[0] - l.w[2])).toBeLessThanOrEqual(1 + ROW.minMark);
+  });
+
+  it("keeps zero and sub-millisecond turns visible", () => {
+    const l = layoutSpans([0, 0, 0, 60000], [0, 0, 1, 2], ok(4), 0, 4, 0, 500, "duration", "linear", [1, 0, 0, 0]);
+    expect(l.w[1]).toBeGreaterThanOrEqual(ROW.minMark - 1e-9);
+    expect(l.w[2]).toBeGreaterThanOrEqual(ROW.minMark - 1e-9);
+  });
+
+  it("a framing span is hit only through its band, never in its children's track", () => {
+    const l = layoutSpans(agentTurn, [0, 0, 0], ok(3), 0, 3, 0, 300, "duration", "linear", [1, 0, 0]);
+    expect(spanAt(l, l.x[1] + 1)).toBe(1);
+    expect(frameAt(l, l.x[2] + 1)).toBe(0);
+  });
+});
+
+describe("shared time axis", async () => {
+  const data = await sample();
+  const cols = columns(1000);
+  const n = data.nConversations;
+  const shown = Array.from({ length: n }, (_, c) => c).filter((c) => data.spanOffsets[c + 1] > data.spanOffsets[c]);
+  const axisMax = Math.max(...shown.map((c) => rowWeight(data, c, "duration", "linear")));
+  it("gives the longest row the full width and shorter rows their share of it", () => {
+    const ends = shown.map((c) => layoutRow(data, c, cols, { mode: "duration", scale: "linear", shared: true, axisMax }).end);
+    const longest = shown.reduce((a, c) => (data.wallTime[c] > data.wallTime[a] ? c : a), shown[0]);
+    expect(ends[shown.indexOf(longest)]).toBeCloseTo(cols.trackX + cols.trackWidth, 0);
+    for (const c of shown) {
+      const end = layoutRow(data, c, cols, { mode: "duration", scale: "linear", shared: true, axisMax }).end;
+      const expectedWidth = (cols.trackWidth * data.wallTime[c]) / data.wallTime[longest];
+      // never shorter than its marks need, otherwise its share of the axis
+      expect(end - cols.trackX).toBeGreaterThanOrEqual(Math.min(cols.trackWidth, expectedWidth) - 1);
+    }
+  });
+  it("stretches every row to the width when fit", () => {
+    for (const c of shown) {
+      const l = layoutRow(data, c, cols, { mode: "duration", scale: "linear", shared: false, axisMax });
+      expect(l.end).toBeCloseTo(cols.trackX + cols.trackWidth, 0);
+    }
+  });
+});
+
 describe("spanAt", () => {
   const l = layoutSpans([10, 10, 10], [0, 0, 1], ok(3), 0, 3, 0, 300, "uniform", "linear");
   it("finds the span under x", () => {
@@ -122,7 +183,7 @@ describe("layoutMarkers", () => {
     const data = await sample();
     const cols = columns(1000);
     const c = 0;
-    const row = layoutRow(data, c, cols, "duration", "sqrt");
+    const row = layoutRow(data, c, cols, { mode: "duration", scale: "sqrt", shared: false, axisMax: 0 });
     const items = layoutMarkers(data, c, row, cols);
     const conv = expected.conversations[c].conversation_id;
     const feedback = expected.feedback.filter((f) => f.conversation_id === conv);
@@ -135,7 +196,12 @@ describe("layoutMarkers", () => {
       else expect(mine[0].x).toBeGreaterThanOrEqual(row.turnX[f.turn_index]);
     });
     const kinds = new Set(items.map((i) => i.kind));
-    expect(kinds).toEqual(new Set(["emoji", "tag", "rating"]));
+    expect(kinds).toEqual(new Set(["conversation", "emoji", "tag", "rating"]));
+    // conversation feedback opens with its bracket, so it never reads as turn-1 feedback
+    feedback.forEach((f, k) => {
+      const mine = items.filter((i) => i.marker === first + k);
+      expect(mine[0].kind === "conversation").toBe(f.level === "conversation");
+    });
     const rating = items.find((i) => i.kind === "rating");
     expect(rating?.text).toBe(formatRating(rating?.value ?? Number.NaN));
   });
@@ -156,11 +222,26 @@ describe("declutter", () => {
   });
 });
 
+describe("fitMiddle", () => {
+  const ctx = { measureText: (t: string) => ({ width: Array.from(t).length * 7 }) as TextMetrics };
+  it("keeps an id's unique ending when it must cut", () => {
+    const id = "1a5b4125-d54d-4f41-902a-8e9c3f7be2c1";
+    const cut = fitMiddle(ctx, id, 140);
+    expect(Array.from(cut).length * 7).toBeLessThanOrEqual(140);
+    expect(cut.endsWith("7be2c1")).toBe(true);
+    expect(cut.startsWith("1a5b")).toBe(true);
+    expect(fitMiddle(ctx, "short", 140)).toBe("short");
+  });
+});
+
 describe("formatting", () => {
   it("detects emoji-only tags", () => {
     expect(isEmoji("👍")).toBe(true);
     expect(isEmoji("👍🏽")).toBe(true);
     expect(isEmoji("🏳️‍🌈")).toBe(true);
+    expect(isEmoji("🇫🇷")).toBe(true); // a country flag is two regional indicators
+    expect(isEmoji("🇫🇷🇩🇪")).toBe(true);
+    expect(isEmoji("FR")).toBe(false);
     expect(isEmoji("great")).toBe(false);
     expect(isEmoji("👍 ok")).toBe(false);
     expect(isEmoji("1")).toBe(false);

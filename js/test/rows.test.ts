@@ -1,10 +1,33 @@
 import { describe, expect, it } from "vitest";
 import type { MinimapData } from "../src/decode";
-import { maskOf, type RowOptions, spanMatches, visibleRows } from "../src/rows";
+import { maskOf, matchingSpans, type RowOptions, spanMatches, visibleRows } from "../src/rows";
 import { expected, sample } from "./helpers";
 
 const base: RowOptions = { sortBy: "input", descending: false, filterStatus: [], filterCategory: [], filterHasFeedback: false };
 const ids = (data: MinimapData, rows: Uint32Array) => Array.from(rows, (c) => data.conversationIds.get(c));
+
+describe("two filters", () => {
+  it("keep only rows with a span passing both, so no kept row is fully dimmed", async () => {
+    const data = await sample();
+    for (const status of data.palette.statuses) {
+      for (const category of data.palette.categories) {
+        const opts = { ...base, filterStatus: [status], filterCategory: [category] };
+        const rows = visibleRows(data, opts);
+        const sm = maskOf(data.palette.statuses, [status]);
+        const cm = maskOf(data.palette.categories, [category]);
+        for (let c = 0; c < data.nConversations; c++) {
+          let lit = 0;
+          for (let s = data.spanOffsets[c]; s < data.spanOffsets[c + 1]; s++) if (spanMatches(data, s, sm, cm)) lit++;
+          expect(rows.includes(c)).toBe(lit > 0);
+        }
+        // the summary counts the spans that light up, not every span of the kept rows
+        let lit = 0;
+        for (const c of rows) for (let s = data.spanOffsets[c]; s < data.spanOffsets[c + 1]; s++) if (spanMatches(data, s, sm, cm)) lit++;
+        expect(matchingSpans(data, rows, sm, cm)).toBe(lit);
+      }
+    }
+  });
+});
 
 describe("visibleRows", () => {
   it("keeps input order by default and reverses it when descending", async () => {
@@ -20,7 +43,7 @@ describe("visibleRows", () => {
       ["spans", "n_spans"],
       ["turns", "n_turns"],
       ["errors", "n_errors"],
-      ["duration", "total_duration_ms"],
+      ["duration", "wall_time_ms"],
     ] as const) {
       const rows = visibleRows(data, { ...base, sortBy, descending: true });
       const values = Array.from(rows, (c) => expected.conversations[c][column] as number);

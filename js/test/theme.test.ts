@@ -56,12 +56,21 @@ describe("theme", () => {
     expect(ratingColor(Number.NaN)).toBe(NO_RATING_COLOR);
   });
 
-  it("keeps rating badges readable in both themes", () => {
+  it("keeps rating badges readable in both themes, with each theme's badge text", () => {
     for (let t = 0; t <= 1.0001; t += 0.05) {
-      const badge = ratingColor(t);
-      expect(contrast(RATING_TEXT_COLOR, badge), `text on ${badge}`).toBeGreaterThanOrEqual(4.5);
       for (const theme of Object.values(THEMES)) {
+        const badge = ratingColor(t, theme.name === "dark");
+        expect(contrast(theme.badgeText, badge), `text on ${badge}`).toBeGreaterThanOrEqual(6);
         expect(contrast(badge, theme.background), `${badge} on ${theme.name}`).toBeGreaterThanOrEqual(3);
+      }
+    }
+    expect(THEMES.light.badgeText).toBe(RATING_TEXT_COLOR);
+  });
+
+  it("draws turn dividers at 3:1 or more against every row background", () => {
+    for (const theme of Object.values(THEMES)) {
+      for (const bg of [theme.background, theme.rowAlt]) {
+        expect(contrast(theme.turnDivider, bg), `${theme.name} divider on ${bg}`).toBeGreaterThanOrEqual(3);
       }
     }
   });

@@ -64,6 +64,7 @@ def test_every_area_yields_every_row(tmp_path: Path, monkeypatch: pytest.MonkeyP
         + [("server", "/call/start x5 (one keep-alive client)")]
         + [("payload", f"6x3 {what}") for what in ("bytes/span", "vs gzipped JSON", "encode time")]
         + [("browser", "4x3 data set -> first full paint"), ("browser", "4x3 scroll frame")]
+        + [("charts", "widget.save_png of 3 conversations (9 spans")]
         + [("charts", "PNG of 3 conversations (9 spans)")]
     )
     for area, case in expected:

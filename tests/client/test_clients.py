@@ -136,6 +136,8 @@ def expected_spans() -> pd.DataFrame:
             "category": [CATEGORY[s.op] for s in ordered],
             "status": [s.status for s in ordered],
             "duration_ms": [s.ms or 0 for s in ordered],
+            # a1 (invoke_agent, 1500 ms) contains its turn's 250 ms and 40 ms tools
+            "frames_turn": [s.span == "a1" for s in ordered],
         },
     )
 
@@ -188,6 +190,7 @@ def check_written(data: ConversationData) -> None:
                 "n_turns": [1, 2, 0],
                 "n_errors": [0, 1, 0],
                 "total_duration_ms": [10, 2690, 0],
+                "wall_time_ms": [10, 1500 + 900, 0],
                 "n_feedback": [1, 2, 0],
                 "mean_rating": [0.875, 0.25, np.nan],
                 "at_span_cap": [False] * 3,

@@ -102,6 +102,7 @@ def decode(payload: bytes) -> ConversationData:
             "category": [palette["categories"][c] for c in p.column("span_category")],
             "status": [palette["statuses"][c] for c in p.column("span_status")],
             "duration_ms": p.column("span_duration_ms"),
+            "frames_turn": p.column("span_frames").astype(bool),
         },
         SPAN_COLUMNS,
     )
@@ -143,6 +144,7 @@ def decode(payload: bytes) -> ConversationData:
             "n_turns": p.column("n_turns"),
             "n_errors": p.column("n_errors"),
             "total_duration_ms": p.column("total_duration_ms"),
+            "wall_time_ms": p.column("wall_time_ms"),
             "n_feedback": np.diff(fb_offsets),
             "mean_rating": p.column("mean_rating"),
             "at_span_cap": p.column("at_span_cap").astype(bool),

@@ -83,8 +83,21 @@ def _contrast(a: str, b: str) -> float:
 def test_rating_colours_read_as_text_on_white_and_under_badge_text(color: str) -> None:
     """Charts print ratings in these colours on white; the widget prints badge text on them
     (js/test/theme.test.ts checks the interpolated colours against both themes)."""
-    assert _contrast(color, "#ffffff") >= 4.5
-    assert _contrast(color, palette.RATING_TEXT_COLOR) >= 4.5
+    assert _contrast(color, "#ffffff") >= 6.5
+    assert _contrast(color, palette.RATING_TEXT_COLOR) >= 6.5
+
+
+@pytest.mark.parametrize(
+    "color", [*palette.RATING_COLORS_DARK, palette.NO_RATING_COLOR_DARK, palette.NO_RATING_COLOR]
+)
+def test_dark_badges_and_no_rating_badges_read(color: str) -> None:
+    """The dark theme's badges carry dark text; every no-rating badge reads as well."""
+    text = (
+        palette.RATING_TEXT_COLOR
+        if color == palette.NO_RATING_COLOR
+        else palette.RATING_TEXT_COLOR_DARK
+    )
+    assert _contrast(color, text) >= 4.5
 
 
 def test_front_end_modules_import_the_contract_instead_of_copying_it() -> None:
@@ -93,6 +106,8 @@ def test_front_end_modules_import_the_contract_instead_of_copying_it() -> None:
         *palette.STATUS_COLORS.values(),
         *palette.RATING_COLORS,
         palette.NO_RATING_COLOR,
+        *palette.RATING_COLORS_DARK,
+        palette.NO_RATING_COLOR_DARK,
     }
     sort_keys = re.compile(r"""["']input["'],\s*\[?["']errors["']""")
     codes = re.compile(r"\b(UNSET|OK|ERROR)\s*=\s*\d")

@@ -37,6 +37,7 @@ def test_defaults_and_payload(widget: ConversationMinimap, data: ConversationDat
         "filter_category": [],
         "filter_has_feedback": False,
         "width_mode": "duration",
+        "time_axis": "shared",
         "scale": "sqrt",
         "color_by": "category",
         "align": "none",
@@ -55,6 +56,23 @@ def test_defaults_and_payload(widget: ConversationMinimap, data: ConversationDat
     assert data.widget(sort_by="errors").sort_by == "errors"
 
 
+@pytest.mark.parametrize(
+    ("sort_by", "descending"),
+    [("errors", True), ("duration", True), ("rating", False), ("turns", True), ("input", False)],
+)
+def test_sort_keys_start_worst_first(
+    data: ConversationData, sort_by: str, descending: bool
+) -> None:
+    """Most errors, longest, lowest rating first, as the explore notebook promises."""
+    assert data.widget(sort_by=sort_by).sort_descending is descending
+    widget = data.widget()
+    widget.sort_by = sort_by
+    assert widget.sort_descending is descending
+    assert data.widget(sort_by=sort_by, sort_descending=not descending).sort_descending is (
+        not descending
+    )
+
+
 def test_options_are_synced_traits(widget: ConversationMinimap) -> None:
     state = widget.get_state()
     for name in [*widget.options(), "payload"]:
@@ -68,6 +86,7 @@ def test_options_are_synced_traits(widget: ConversationMinimap) -> None:
         ("sort_by", "colour", "sort_by"),
         ("width_mode", "log", "width_mode"),
         ("scale", "cubic", "scale"),
+        ("time_axis", "stretched", "time_axis"),
         ("color_by", "rating", "color_by"),
         ("theme", "sepia", "theme"),
         ("filter_status", ["FAILED"], "filter_status"),
@@ -193,7 +212,7 @@ def test_to_html_is_self_contained(widget: ConversationMinimap, tmp_path: Path) 
     assert html.count("</script>") == 3
 
 
-def test_save_png_renders_through_altair(widget: ConversationMinimap, tmp_path: Path) -> None:
+def test_save_png_writes_a_png(widget: ConversationMinimap, tmp_path: Path) -> None:
     small = ConversationMinimap(widget.data.select(["conv-000", "conv-001"]), color_by="status")
     out = small.save_png(tmp_path / "minimap.png", scale=1)
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

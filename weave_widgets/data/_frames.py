@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from weave_widgets.data._columnar import ResponseColumns, from_models, paused_gc
@@ -66,6 +67,7 @@ SPAN_COLUMNS: dict[str, Any] = {
     "category": CATEGORY_DTYPE,
     "status": STATUS_DTYPE,
     "duration_ms": "int64",
+    "frames_turn": "bool",  # the turn's root span, drawn as a frame around its children
 }
 FEEDBACK_COLUMNS: dict[str, Any] = {
     "conversation_id": STRING,
@@ -92,7 +94,8 @@ CONVERSATION_COLUMNS: dict[str, Any] = {
     "n_spans": "int64",
     "n_turns": "int64",
     "n_errors": "int64",
-    "total_duration_ms": "int64",
+    "total_duration_ms": "int64",  # every span's duration added up (nested spans count twice)
+    "wall_time_ms": "int64",  # the turns' wall times added up (see turn_wall_times)
     "n_feedback": "int64",
     "mean_rating": "float64",  # NaN when the conversation has no ratings
     "at_span_cap": "bool",  # True when the server may have dropped older spans
@@ -240,12 +243,54 @@ def _span_frame(columns: ResponseColumns) -> tuple[pd.DataFrame, dict[tuple[str,
             "duration_ms": columns.duration_ms,
         }
     )
+    frames = _frames_turn(pair_codes, category_codes, columns.duration_ms)
+    spans["frames_turn"] = frames
     _, first = np.unique(pair_codes, return_index=True)
     first_spans = {
         (columns.conversation_ids[conv_number[i]], str(columns.trace_id[i])): int(turn_index[i])
         for i in first
     }
     return spans, first_spans
+
+
+FRAME_CATEGORY = CATEGORIES.index("agent")
+
+
+def _frames_turn(
+    turn: npt.NDArray[np.int64], category: npt.NDArray[Any], duration: npt.NDArray[np.int64]
+) -> npt.NDArray[np.bool_]:
+    """Which spans frame their turn: the turn's first span, an agent span, at least as long as
+    every other span of the turn, in a turn of two spans or more. The API gives no parent ids
+    or start times, and spans come in ``started_at`` order, so a root ``invoke_agent`` that
+    contains its turn's work is exactly such a span; counting it as well as its children would
+    count the turn twice."""
+    n = len(turn)
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    n_turns = int(turn.max()) + 1
+    _, first = np.unique(turn, return_index=True)
+    longest = np.full(n_turns, np.iinfo(np.int64).min, dtype=np.int64)
+    np.maximum.at(longest, turn, duration)
+    size = np.bincount(turn, minlength=n_turns)
+    out = np.zeros(n, dtype=bool)
+    ok = (
+        (category[first] == FRAME_CATEGORY)
+        & (duration[first] >= longest[turn[first]])
+        & (size[turn[first]] > 1)
+    )
+    out[first[ok]] = True
+    return out
+
+
+def turn_wall_times(spans: pd.DataFrame) -> pd.Series:
+    """Wall time of each turn (indexed by ``conversation_id``, ``turn_index``): the framing
+    span's duration when the turn has one, else its spans' durations end to end."""
+    duration = spans["duration_ms"].astype("int64")
+    frames = spans["frames_turn"].to_numpy(dtype=bool)
+    keys = [spans["conversation_id"], spans["turn_index"]]
+    summed = duration.groupby(keys, sort=False, observed=True).sum()
+    framed = duration[frames].groupby([k[frames] for k in keys], sort=False, observed=True).sum()
+    return framed.combine_first(summed).reindex(summed.index).astype("int64")
 
 
 def _feedback_frames(
@@ -311,11 +356,12 @@ def _conversation_frame(
             "n_turns": by_conv["trace_id"].nunique(),
             "n_errors": (spans["status"] == "ERROR").groupby(spans["conversation_id"]).sum(),
             "total_duration_ms": by_conv["duration_ms"].sum(),
+            "wall_time_ms": turn_wall_times(spans).groupby(level=0, sort=False).sum(),
         }
     ).reindex(index)
     summary["n_feedback"] = feedback.groupby("conversation_id").size().reindex(index)
     summary["mean_rating"] = ratings.groupby("conversation_id")["value"].mean().reindex(index)
-    counts = ["n_spans", "n_turns", "n_errors", "total_duration_ms", "n_feedback"]
+    counts = ["n_spans", "n_turns", "n_errors", "total_duration_ms", "wall_time_ms", "n_feedback"]
     summary[counts] = summary[counts].fillna(0).astype("int64")
     summary["mean_rating"] = summary["mean_rating"].astype("float64")
     summary["at_span_cap"] = summary["n_spans"] >= MAX_CONVERSATION_SPANS

@@ -85,6 +85,9 @@ ENUMERATIONS: tuple[Enumeration, ...] = (
     ),
     Enumeration("SORT_KEYS", "SortKey", palette.SORT_KEYS, "Sort keys, in toolbar order."),
     Enumeration("WIDTH_MODES", "WidthMode", palette.WIDTH_MODES, "What a mark's width follows."),
+    Enumeration(
+        "TIME_AXES", "TimeAxis", palette.TIME_AXES, "Shared time scale across rows, or fit-to-row."
+    ),
     Enumeration("SCALES", "Scale", palette.SCALES, "How a duration becomes a width."),
     Enumeration("COLOR_MODES", "ColorBy", palette.COLOR_MODES, "What a mark's fill shows."),
     Enumeration(
@@ -178,6 +181,17 @@ def _enumerations() -> list[str]:
     return out
 
 
+def _sorting() -> list[str]:
+    return [
+        _doc("The direction each sort key starts in (true: descending).")
+        + "export const SORT_DESCENDING: Readonly<Record<SortKey, boolean>> = "
+        + f"{_ts(palette.SORT_DESCENDING)};\n"
+        + _doc("What [ascending, descending] mean for each sort key, in words.")
+        + "export const SORT_DIRECTION_LABELS: Readonly<Record<SortKey, readonly [string, string]>>"
+        + f" = {_ts(palette.SORT_DIRECTION_LABELS)};\n"
+    ]
+
+
 def _colours() -> list[str]:
     return [
         _doc("Fill colour per category.")
@@ -192,7 +206,11 @@ def _colours() -> list[str]:
         + _doc("Text colour on a rating badge.")
         + f"export const RATING_TEXT_COLOR = {_ts(palette.RATING_TEXT_COLOR)};\n"
         + _doc("Badge colour of a rating that is not a finite number.")
-        + f"export const NO_RATING_COLOR = {_ts(palette.NO_RATING_COLOR)};\n",
+        + f"export const NO_RATING_COLOR = {_ts(palette.NO_RATING_COLOR)};\n"
+        + _doc("The dark theme's rating colours, badge text and no-rating badge.")
+        + f"export const RATING_COLORS_DARK = {_ts(palette.RATING_COLORS_DARK)} as const;\n"
+        + f"export const RATING_TEXT_COLOR_DARK = {_ts(palette.RATING_TEXT_COLOR_DARK)};\n"
+        + f"export const NO_RATING_COLOR_DARK = {_ts(palette.NO_RATING_COLOR_DARK)};\n",
     ]
 
 
@@ -237,7 +255,7 @@ def render() -> str:
         + _doc("The most categories a payload may carry (one bit each in a row's filter mask).")
         + f"export const MAX_CATEGORIES = {palette.MAX_CATEGORIES};\n"
     )
-    sections = [payload, *_enumerations(), *_colours(), *_traits()]
+    sections = [payload, *_enumerations(), *_sorting(), *_colours(), *_traits()]
     return header + "\n" + "\n".join(sections)
 
 

@@ -30,10 +30,11 @@ Columns (``C`` conversations in row order, ``S`` spans in (conversation, span_in
 
 - ``conversation_id`` (str, C); ``span_offsets``/``feedback_offsets`` (u32, C + 1): the
   conversation's spans/markers are ``[offsets[c], offsets[c + 1])``; ``n_turns``, ``n_errors``
-  (u32, C); ``total_duration_ms`` (f64, C); ``mean_rating`` (f64, C, NaN when none);
-  ``at_span_cap`` (u8, C).
+  (u32, C); ``total_duration_ms``, ``wall_time_ms`` (f64, C); ``mean_rating`` (f64, C, NaN
+  when none); ``at_span_cap`` (u8, C).
 - ``span_turn`` (uint, S); ``span_category`` (u8, S, index in ``palette.categories``);
   ``span_status`` (u8, S, index in ``palette.statuses``); ``span_duration_ms`` (uint or f64, S);
+  ``span_frames`` (u8, S: 1 when the span frames its turn);
   ``span_operation`` (uint codes, S) into ``operations`` (str); ``span_trace`` (uint codes, S)
   into ``traces`` (str or uuid); ``span_id`` (str or uuid, S).
 - ``feedback_level`` (u8, F: 0 turn, 1 conversation); ``feedback_turn`` (i32, F, -1 unknown);
@@ -235,6 +236,7 @@ def encode(data: ConversationData, *, compress: bool | None = None) -> bytes:
     w.array("n_turns", conv["n_turns"], "u32")
     w.array("n_errors", conv["n_errors"], "u32")
     w.array("total_duration_ms", conv["total_duration_ms"].astype("float64"), "f64")
+    w.array("wall_time_ms", conv["wall_time_ms"].astype("float64"), "f64")
     w.array("mean_rating", conv["mean_rating"].astype("float64"), "f64")
     w.array("at_span_cap", conv["at_span_cap"].astype(bool), "u8")
 
@@ -246,6 +248,7 @@ def encode(data: ConversationData, *, compress: bool | None = None) -> bytes:
     durations = spans["duration_ms"].to_numpy(dtype=np.int64)
     wide = durations.min(initial=0) < 0 or durations.max(initial=0) >= 0xFFFFFFFF
     w.array("span_duration_ms", durations, "f64" if wide else "u32")
+    w.array("span_frames", spans["frames_turn"].astype(bool), "u8")
     op_codes, operations = _factorize(spans["operation_name"])
     w.codes("span_operation", op_codes, len(operations))
     w.strings("operations", operations)

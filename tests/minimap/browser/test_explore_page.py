@@ -20,6 +20,7 @@ pytestmark = pytest.mark.browser
 
 ACCENT_LIGHT = hex_rgb("#1f6feb")
 TOOLS = "#123456"
+TRACK_HEIGHT = 16
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +132,8 @@ def test_python_picks_highlight_and_row_filter(
     assert page.locator(".wwm-root").get_attribute("data-lit") == str(len(lit))
     first = lit.iloc[0]
     rect = span_rect(page, str(first["conversation_id"]), int(first["span_index"]))
-    under = dominant(page, rect["x"], rect["y"] + rect["h"] + 2, max(2, rect["w"]), 3)
+    # under the track (ROW.trackHeight = 16 px, the turn's framing band included)
+    under = dominant(page, rect["x"], rect["y"] + TRACK_HEIGHT + 2, max(2, rect["w"]), 3)
     assert under == hex_rgb("#58a6ff")  # the bar under a lit span
     page.locator(".wwm-root").screenshot(path=artifacts / "explore-lit-dark-narrow.png")
 
@@ -198,7 +200,8 @@ def test_cohorts_sections_fold_and_pick(
         assert model_get(page, "collapsed_groups") == ["clean"]
         assert root.evaluate("(r, x) => r.weaveMinimap.rowOf(x)", clean[0]) == -1
         assert root.evaluate("(r, x) => r.weaveMinimap.rowOf(x)", failing[0]) >= 2
-        assert page.locator(".wwm-summary").inner_text().startswith(f"{len(failing)} of {len(c)}")
+        # folding hides rows, it does not filter them: the summary still counts them
+        assert page.locator(".wwm-summary").inner_text().startswith(f"{len(c)} of {len(c)}")
         page.locator(".wwm-root").screenshot(
             path=artifacts / f"explore-cohorts-folded-{scheme}.png"
         )

@@ -60,7 +60,7 @@ CELLS = [
     "row = w.selected_span\n"
     "print('SELECTED', json.dumps(w.selected, sort_keys=True))\n"
     "print('ROW', 'none' if row is None else f\"{row.iloc[0]['span_id']} {len(row)}\")",
-    "w.sort_by = 'errors'\nw.sort_descending = True",
+    "w.sort_by = 'errors'  # most errors first by default",
     "w.data = data.select(ids[:3])",
 ]
 STDOUT = ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stdout']"
@@ -174,7 +174,8 @@ def test_demo_data_round_trip_in_jupyterlab(
     run_cell(page, notebook, 2)
     page.wait_for_function(
         "(el) => el.querySelector('select[name=sort_by]').value === 'errors'"
-        " && el.querySelector('.wwm-direction').getAttribute('aria-label') === 'descending'",
+        " && el.querySelector('.wwm-direction').getAttribute('aria-label')"
+        " === 'sort direction: most first'",
         arg=root.element_handle(),
         timeout=30_000,
     )

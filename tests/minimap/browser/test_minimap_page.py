@@ -199,12 +199,28 @@ def test_click_and_controls_drive_the_model(
     assert model_get(page, "selected")["span_id"] == span(data, "conv-003", 2)["span_id"]
 
     page.select_option(".wwm-toolbar select[name=sort_by]", "errors")
-    page.locator(".wwm-direction").click()
+    # choosing "errors" puts the most errors first, and the button says so
     assert model_get(page, "sort_by") == "errors"
     assert model_get(page, "sort_descending") is True
+    assert page.locator(".wwm-direction").inner_text() == "↓ most first"
     most_errors = data.conversations.sort_values("n_errors", ascending=False, kind="stable")
     top = str(most_errors.iloc[0]["conversation_id"])
-    assert page.locator(".wwm-root").evaluate("(root, c) => root.weaveMinimap.rowOf(c)", top) == 0
+    row_of = "(root, c) => root.weaveMinimap.rowOf(c)"
+    assert page.locator(".wwm-root").evaluate(row_of, top) == 0
+    page.locator(".wwm-direction").click()
+    assert model_get(page, "sort_descending") is False
+    assert page.locator(".wwm-direction").inner_text() == "↑ fewest first"
+    page.select_option(".wwm-toolbar select[name=sort_by]", "rating")
+    assert model_get(page, "sort_descending") is False
+    assert page.locator(".wwm-direction").inner_text() == "↑ lowest first"
+    rated = data.conversations.dropna(subset=["mean_rating"])
+    lowest = str(rated.sort_values("mean_rating", kind="stable").iloc[0]["conversation_id"])
+    assert page.locator(".wwm-root").evaluate(row_of, lowest) == 0
+    page.select_option(".wwm-toolbar select[name=sort_by]", "duration")
+    assert model_get(page, "sort_descending") is True
+    longest = data.conversations.sort_values("wall_time_ms", ascending=False, kind="stable")
+    top = str(longest.iloc[0]["conversation_id"])
+    assert page.locator(".wwm-root").evaluate(row_of, top) == 0
 
     page.locator(".wwm-chip[data-status=ERROR]").click()
     assert model_get(page, "filter_status") == ["ERROR"]
@@ -275,7 +291,16 @@ def test_png_button_downloads_the_canvas(
     assert header[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = struct.unpack(">II", header[16:24])
     size = page.locator(".wwm-canvas").evaluate("(c) => [c.width, c.height]")
-    assert [width, height] == size
+    # the rows as drawn, with the legend and the width key above them
+    assert width == size[0]
+    assert height == size[1] + 44
+    from PIL import Image
+
+    image = Image.open(path).convert("RGB")
+    top = {image.getpixel((x, y)) for x in range(0, width, 2) for y in range(0, 44)}
+    assert hex_rgb(CATEGORY_COLORS["agent"]) in top
+    key_ink = {image.getpixel((x, 32)) for x in range(12, 400)}
+    assert len(key_ink) > 3  # the key's text is there
 
 
 def test_status_legend_swatches_match_the_marks(

@@ -1,0 +1,266 @@
+"""Defects of issue #12, each caught in real chromium: keyboard, tooltip, scroll, filters,
+Tab order and contrast measured from the canvas pixels, in both themes."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from browser_support import PageLog, open_page
+from minimap_dom import NEXT_FRAME, marker_rects, page_point, pixels, span_rect
+from minimap_sample import sample_data
+
+from weave_widgets.data._frames import ConversationData
+from weave_widgets.minimap._widget import ConversationMinimap
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def data() -> ConversationData:
+    return sample_data(60)
+
+
+@pytest.fixture(scope="module")
+def page_url(data: ConversationData, tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("truth") / "minimap.html"
+    ConversationMinimap(data, height=400).to_html(path)
+    return path.as_uri()
+
+
+@pytest.fixture
+def open_minimap(browser: Any, page_url: str) -> Iterator[Callable[..., tuple[Any, PageLog]]]:
+    pages: list[Any] = []
+
+    def opener(**context_options: Any) -> tuple[Any, PageLog]:
+        page, log = open_page(browser, **context_options)
+        pages.append(page)
+        page.goto(page_url)
+        page.wait_for_selector(".wwm-root[data-ready='1']", timeout=15_000)
+        return page, log
+
+    yield opener
+    for page in pages:
+        page.context.close()
+
+
+def scroll_top(page: Any) -> float:
+    return float(page.locator(".wwm-scroll").evaluate("(s) => s.scrollTop"))
+
+
+def focus_minimap(page: Any) -> None:
+    page.locator(".wwm-scroll").evaluate("(s) => s.focus({ preventScroll: true })")
+
+
+def tooltip_shown(page: Any) -> bool:
+    return bool(page.locator(".wwm-tooltip").evaluate("(t) => !t.hidden"))
+
+
+def live(page: Any) -> str:
+    return str(page.locator(".wwm-live").inner_text())
+
+
+def row_of(page: Any, conversation_id: str) -> int:
+    return int(
+        page.locator(".wwm-root").evaluate("(r, c) => r.weaveMinimap.rowOf(c)", conversation_id)
+    )
+
+
+def test_keyboard_tooltip_goes_with_sort_filter_and_clicks(
+    open_minimap: Callable[..., tuple[Any, PageLog]],
+) -> None:
+    page, _ = open_minimap()
+    for leave in (
+        lambda: page.select_option(".wwm-toolbar select[name=sort_by]", "spans"),
+        lambda: page.locator(".wwm-chip[data-status=ERROR]").click(),
+        lambda: page.locator(".wwm-summary").click(),
+        lambda: page.evaluate("() => window.weaveMinimapModel.set('filter_category', ['llm'])"),
+    ):
+        focus_minimap(page)
+        page.keyboard.press("ArrowRight")
+        assert tooltip_shown(page)
+        leave()
+        assert not tooltip_shown(page), "the tooltip still describes a row that moved"
+
+
+def test_sort_and_filter_start_at_the_top(
+    open_minimap: Callable[..., tuple[Any, PageLog]],
+) -> None:
+    page, _ = open_minimap()
+    for change in (
+        lambda: page.select_option(".wwm-toolbar select[name=sort_by]", "turns"),
+        lambda: page.locator(".wwm-direction").click(),
+        lambda: page.locator(".wwm-chip[data-category=tool]").click(),
+    ):
+        page.locator(".wwm-scroll").evaluate("(s) => { s.scrollTop = 600; }")
+        assert scroll_top(page) > 0
+        change()
+        assert scroll_top(page) == 0
+    # a change of encoding keeps the place
+    page.evaluate("() => window.weaveMinimapModel.set('filter_category', [])")
+    page.locator(".wwm-scroll").evaluate("(s) => { s.scrollTop = 600; }")
+    page.select_option(".wwm-toolbar select[name=color_by]", "status")
+    assert scroll_top(page) == 600
+
+
+def test_first_arrow_starts_in_view(
+    open_minimap: Callable[..., tuple[Any, PageLog]], data: ConversationData
+) -> None:
+    page, _ = open_minimap()
+    page.locator(".wwm-scroll").evaluate("(s) => { s.scrollTop = 20 * 40; }")
+    page.locator(".wwm-root").evaluate(NEXT_FRAME)
+    focus_minimap(page)
+    page.keyboard.press("ArrowDown")
+    expected = str(data.conversations["conversation_id"].iloc[20])
+    assert f"conversation {expected}" in live(page)
+    assert scroll_top(page) == 20 * 40
+
+
+def centre(rect: dict[str, float]) -> float:
+    return rect["x"] + rect["w"] / 2
+
+
+def test_up_and_down_keep_the_horizontal_position(
+    open_minimap: Callable[..., tuple[Any, PageLog]], data: ConversationData
+) -> None:
+    page, _ = open_minimap(viewport={"width": 1280, "height": 900})
+    ids = data.conversations["conversation_id"].tolist()
+    counts = data.conversations.set_index("conversation_id")["n_spans"]
+    moved = 0
+    for upper, lower in itertools.pairwise(ids[:13]):
+        if not counts[upper] or not counts[lower]:
+            continue
+        shape = page.locator(".wwm-root").evaluate("(r, c) => r.weaveMinimap.rowShape(c)", lower)
+        focus_minimap(page)
+        page.keyboard.press("Escape")
+        page.evaluate("() => window.weaveMinimapModel.set('selected', {})")
+        # focus the last span of the upper row, then go down
+        page.locator(".wwm-root").evaluate(
+            "(r, c) => r.weaveMinimap.spanRect(c, 0)", upper
+        )  # reveal
+        start = span_rect(page, upper, int(counts[upper]) - 1)
+        page.mouse.click(*page_point(page, centre(start), start["y"] + start["h"] / 2))
+        page.keyboard.press("ArrowDown")
+        match = re.search(r"span (\d+) of (\d+), conversation (\S+)", live(page))
+        assert match, live(page)
+        assert match.group(3) == lower, live(page)
+        got = int(match.group(1)) - 1
+        marks = [i for i in range(int(counts[lower])) if not shape["frames"][i]]
+        nearest = min(marks, key=lambda i: abs(centre(span_rect(page, lower, i)) - centre(start)))
+        assert got == nearest, (upper, lower, got, nearest)
+        moved += got != int(counts[upper]) - 1
+    assert moved, "no case where the index and the position differ"
+
+
+def test_tab_reaches_the_minimap_in_few_presses(
+    open_minimap: Callable[..., tuple[Any, PageLog]],
+) -> None:
+    page, _ = open_minimap()
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")
+    presses = 0
+    while presses < 30:
+        presses += 1
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement?.classList.contains('wwm-scroll')"):
+            break
+    assert presses <= 10, presses
+    # the legend is one stop; arrows move inside it
+    page.keyboard.press("Shift+Tab")
+    first = page.evaluate("() => document.activeElement?.textContent")
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("() => document.activeElement?.textContent") != first
+
+
+def test_tooltip_stays_inside_a_small_output(
+    open_minimap: Callable[..., tuple[Any, PageLog]], data: ConversationData, artifacts: Path
+) -> None:
+    page, _ = open_minimap(viewport={"width": 420, "height": 300})
+    first = str(data.conversations["conversation_id"].iloc[0])
+    n = int(data.conversations["n_spans"].iloc[0])
+    r = span_rect(page, first, n - 1)
+    # the output area scrolled so that the first row sits at the bottom edge of the view
+    page.evaluate(
+        "(y) => window.scrollTo(0, y)",
+        page.locator(".wwm-canvas").evaluate(
+            "(c) => c.getBoundingClientRect().top + window.scrollY"
+        )
+        + 40
+        - 300,
+    )
+    page.mouse.move(*page_point(page, r["x"] + r["w"] / 2, r["y"] + r["h"] / 2))
+    box = page.locator(".wwm-tooltip").bounding_box()
+    assert box is not None
+    assert tooltip_shown(page)
+    assert box["x"] >= 0
+    assert box["y"] >= 0
+    assert box["x"] + box["width"] <= 420 + 0.5
+    assert box["y"] + box["height"] <= 300 + 0.5
+    page.screenshot(path=artifacts / "truth-tooltip-small.png")
+
+
+def test_two_filters_keep_only_rows_that_light_up(
+    open_minimap: Callable[..., tuple[Any, PageLog]], data: ConversationData
+) -> None:
+    page, _ = open_minimap()
+    spans = data.spans
+    both = spans[(spans["status"] == "ERROR") & (spans["category"] == "tool")]
+    page.locator(".wwm-chip[data-status=ERROR]").click()
+    page.locator(".wwm-chip[data-category=tool]").click()
+    summary = page.locator(".wwm-summary").inner_text()
+    total = len(data.conversations)
+    rows = both["conversation_id"].nunique()
+    assert summary == f"{rows} of {total} conversations · {len(both)} matching spans", summary
+
+
+def luminance(rgb: tuple[int, ...]) -> float:
+    def channel(v: int) -> float:
+        c = v / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(v) for v in rgb[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: tuple[int, ...], b: tuple[int, ...]) -> float:
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_contrast_measured_from_pixels(
+    open_minimap: Callable[..., tuple[Any, PageLog]],
+    data: ConversationData,
+    scheme: str,
+    artifacts: Path,
+) -> None:
+    page, _ = open_minimap(color_scheme=scheme)
+    rated = data.ratings["conversation_id"].unique().tolist()
+    measured = []
+    for conversation_id in rated[:6]:
+        for badge in (m for m in marker_rects(page, conversation_id) if m["kind"] == "rating"):
+            box = pixels(page, badge["x"] + 3, badge["y"] + 2, badge["w"] - 6, badge["h"] - 4)
+            fill = max(set(box), key=box.count)
+            # the text's strokes: the pixels furthest from the fill, as a reader sees them
+            text = sorted((contrast(p, fill) for p in box), reverse=True)[:12]
+            measured.append(min(text))
+    assert measured
+    assert min(measured) >= 4.5, measured
+
+    divider_contrast = []
+    for conversation_id in data.conversations["conversation_id"].tolist()[:8]:
+        shape = page.locator(".wwm-root").evaluate(
+            "(r, c) => r.weaveMinimap.rowShape(c)", conversation_id
+        )
+        if not shape or not shape["dividers"]:
+            continue
+        r = span_rect(page, conversation_id, 0)
+        line = pixels(page, shape["dividers"][0] - 2, r["y"] - 2, 5, 1)
+        background = line[0]
+        divider_contrast.append(max(contrast(p, background) for p in line))
+    assert divider_contrast
+    assert min(divider_contrast) >= 3, divider_contrast
+    page.locator(".wwm-root").screenshot(path=artifacts / f"truth-contrast-{scheme}.png")
