@@ -6,7 +6,7 @@ Chart to minimap: a point selection over span fields (``operation_name``, ``cate
 over ``conversation_id`` picks those rows; an interval selection over a column of
 ``data.conversations`` (the duration histogram's brush) shows only the conversations inside it
 (``filter_conversations``). Minimap to chart: picking rows redraws a chart made by
-``weave_widgets.charts.chart`` (it carries its kind and options in ``usermeta``) from just those
+``weave_widgets.charts.chart`` (``charts.made_as`` gives its kind and options) from just those
 conversations, and from all of them again when none is picked.
 
 This module sits at the top, beside the composition root: it is the one place that knows both
@@ -85,15 +85,14 @@ class Link:
 
 
 def _redraw_of(made: Any) -> Callable[[ConversationData], Any] | None:
-    """How to draw ``made`` again for other data: from its ``usermeta`` when
-    ``weave_widgets.charts.chart`` made it, else None (the chart then only drives the widget)."""
-    from weave_widgets.charts import USERMETA_KEY, chart
+    """How to draw ``made`` again for other data when ``weave_widgets.charts.chart`` made it,
+    else None (the chart then only drives the widget)."""
+    from weave_widgets.charts import chart, made_as
 
-    meta = getattr(made, "usermeta", None)
-    info = meta.get(USERMETA_KEY) if isinstance(meta, dict) else None
-    if not isinstance(info, dict) or "kind" not in info:
+    found = made_as(made)
+    if found is None:
         return None
-    kind, options = str(info["kind"]), dict(info.get("options") or {})
+    kind, options = found
     return lambda data: chart(data, kind, **options)
 
 

@@ -9,9 +9,9 @@ import pytest
 from chart_data import make_data
 
 from weave_widgets.charts import (
-    USERMETA_KEY,
     chart,
     conversation_durations,
+    made_as,
     turn_profile,
     turn_profile_table,
 )
@@ -61,7 +61,11 @@ def test_chart_panels_and_kind(data: ConversationData) -> None:
     titles = [p["layer"][1]["encoding"]["y"]["title"] for p in spec["vconcat"]]
     assert titles == ["turns with errors", "turn duration (ms)", "mean rating"]
     made = data.chart("turn_profile", max_turns=2)
-    assert made.usermeta[USERMETA_KEY] == {"kind": "turn_profile", "options": {"max_turns": 2}}
+    assert made_as(made) == ("turn_profile", {"max_turns": 2})
+    assert "usermeta" not in made.to_dict()
+    assert made_as(turn_profile(data)) is None  # made directly, not by chart(kind)
+    both = data.chart("errors") | data.chart("durations")  # concatenates (no usermeta inside)
+    assert len(both.to_dict()["hconcat"]) == 2
     rows = made.to_dict()["vconcat"][0]["layer"][0]
     assert rows  # drawn from the table: at most max_turns turns
     assert turn_profile_table(data, max_turns=2)["turn_index"].max() == 1

@@ -2,7 +2,7 @@
 ``save`` to PNG, SVG, PDF, HTML or JSON, fully offline."""
 
 from weave_widgets.charts._export import save
-from weave_widgets.charts._kinds import KINDS, USERMETA_KEY, chart
+from weave_widgets.charts._kinds import KINDS, chart, made_as
 from weave_widgets.charts._minimap import minimap_chart
 from weave_widgets.charts._overview import (
     conversation_durations,
@@ -15,11 +15,11 @@ from weave_widgets.charts._turn_profile import turn_profile, turn_profile_table
 
 __all__ = [
     "KINDS",
-    "USERMETA_KEY",
     "chart",
     "conversation_durations",
     "duration_by_category",
     "errors_by_operation",
+    "made_as",
     "minimap_chart",
     "ratings_by_turn",
     "save",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from typing import Any, Final
 
@@ -28,9 +29,9 @@ KINDS: Final[dict[str, Callable[..., Any]]] = {
     "conversation_durations": conversation_durations,
 }
 """``chart(data, kind)`` names and the functions behind them."""
-USERMETA_KEY: Final = "weave_widgets"
-"""Charts made by ``chart`` carry ``usermeta[USERMETA_KEY] = {kind, options}``, so that a
-linked view (``weave_widgets.link``) can redraw them for other conversations."""
+_made: dict[int, tuple[str, dict[str, Any]]] = {}
+"""Kind and options of the charts ``chart`` made and that are still alive, by ``id``: kept
+beside the chart, not in its spec (``usermeta`` is refused inside a concatenation)."""
 
 
 def chart(data: ConversationData, kind: str = "minimap", **options: Any) -> alt.TopLevelMixin:
@@ -38,5 +39,12 @@ def chart(data: ConversationData, kind: str = "minimap", **options: Any) -> alt.
     if kind not in KINDS:
         raise ValueError(f"kind={kind!r} is not a chart kind; choose one of {list(KINDS)}")
     made: alt.TopLevelMixin = KINDS[kind](data, **options)
-    made.usermeta = {USERMETA_KEY: {"kind": kind, "options": options}}  # type: ignore[attr-defined]
+    _made[id(made)] = (kind, dict(options))
+    weakref.finalize(made, _made.pop, id(made), None)
     return made
+
+
+def made_as(made: Any) -> tuple[str, dict[str, Any]] | None:
+    """The kind and options ``chart`` made ``made`` with (for ``weave_widgets.link`` to redraw
+    it for other conversations), or None for any other chart."""
+    return _made.get(id(made))
