@@ -32,6 +32,8 @@ class Sizes:
     payload: tuple[int, int] = (2_000, 50)
     browser: tuple[int, int] = (20_000, 50)
     chart_conversations: int = 200
+    ingest_spans: int = 50_000
+    scaling: tuple[tuple[int, int], ...] = ((2_000, 50), (20_000, 50), (100_000, 50))
     repeats: int = 3
 
     @classmethod
@@ -45,6 +47,8 @@ class Sizes:
             payload=(60, 10),
             browser=(60, 10),
             chart_conversations=20,
+            ingest_spans=600,
+            scaling=((20, 5), (100, 5)),
             repeats=1,
         )
 

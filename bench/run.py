@@ -19,15 +19,17 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: bench/run.py
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import browser, charts, fetch, payload, server
+from bench import browser, charts, fetch, ingest, payload, scaling, server
 from bench.common import Row, Sizes, machine, table
 
 AREAS: dict[str, Callable[[Sizes, int], list[Row]]] = {
     "fetch": fetch.rows,
     "server": server.rows,
+    "ingest": ingest.rows,
     "payload": payload.rows,
     "browser": browser.rows,
     "charts": charts.rows,
+    "scaling": scaling.rows,
 }
 
 

@@ -15,6 +15,7 @@ import functools
 import os
 import random
 import socket
+import sqlite3
 import subprocess
 import tempfile
 import time
@@ -216,3 +217,61 @@ def load(n_conversations: int, n_spans: int, seed: int = 0) -> Any:
     project = project_id(n_conversations, n_spans, seed)
     with server(db) as url, WeaveClient(project, url=url, progress=False) as client:
         return client.conversation_spans(conversation_ids(n_conversations, seed))
+
+
+def scaled_db(n_conversations: int, n_spans: int, seed: int, base: int) -> Path:
+    """The ``n_conversations`` set as copies of the seeded ``base`` set (cached like it).
+
+    Seeding five million spans through HTTP would take most of an hour on this machine, so
+    copy ``k`` of the base conversations is written in SQLite: conversation ``i`` becomes
+    ``i + k * base``, and its span, trace and feedback ids get the suffix ``-k``; the spans,
+    statuses, durations and feedback are otherwise the base set's. The rows keep the base
+    set's project (``scaled_project``): renaming five million rows' key would rewrite every
+    index."""
+    if n_conversations % base:
+        raise ValueError(f"{n_conversations} is not a multiple of {base}")
+    path = cache_dir() / f"c{n_conversations}-s{n_spans}-seed{seed}-x{base}-v{SEED_VERSION}.db"
+    if path.exists():
+        return path
+    source = seeded_db(base, n_spans, seed)
+    partial = path.with_suffix(".partial")
+    partial.unlink(missing_ok=True)
+    with sqlite3.connect(source) as src, sqlite3.connect(partial) as dst:
+        src.backup(dst)
+    old = project_id(base, n_spans, seed)
+    prefix = f"conv-{seed}-"
+    number = f"CAST(substr(conversation_id, {len(prefix) + 1}) AS INTEGER)"
+    conn = sqlite3.connect(partial, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=OFF")
+    conn.execute("PRAGMA synchronous=OFF")
+    conn.execute("PRAGMA cache_size = -2000000")  # 2 GB: the indexes stay in memory
+    conn.execute("BEGIN")
+    last = {
+        t: conn.execute(f"SELECT max(rowid) FROM {t}").fetchone()[0] for t in ("spans", "feedback")
+    }
+    for k in range(1, n_conversations // base):
+        cid = f"'{prefix}' || printf('%06d', {number} + {k * base})"
+        conn.execute(
+            f"INSERT INTO spans SELECT project_id, span_id || '-{k}', trace_id || '-{k}', "
+            f"parent_id || '-{k}', {cid}, operation_name, op_name, agent_name, started_at, "
+            "ended_at, status, exception, source, start_json, end_json FROM spans "
+            "WHERE project_id = ? AND rowid <= ?",
+            (old, last["spans"]),
+        )
+        conn.execute(
+            f"INSERT INTO feedback SELECT id || '-{k}', project_id, weave_ref, feedback_type, "
+            f"created_at, wb_user_id, {cid}, trace_id || '-{k}', "
+            f"CASE WHEN trace_id IS NULL THEN marker "
+            f"ELSE replace(marker, trace_id, trace_id || '-{k}') END, body FROM feedback "
+            "WHERE project_id = ? AND rowid <= ?",
+            (old, last["feedback"] or 0),
+        )
+    conn.execute("COMMIT")
+    conn.close()
+    os.replace(partial, path)
+    return path
+
+
+def scaled_project(n_conversations: int, n_spans: int, seed: int, base: int) -> str:
+    """The project holding the ``scaled_db`` set: the base set's."""
+    return project_id(base, n_spans, seed)

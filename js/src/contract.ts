@@ -115,8 +115,10 @@ export type HighlightKey = (typeof HIGHLIGHT_KEYS)[number];
 
 /** The synced traits of ConversationMinimap (the anywidget model's state). */
 export interface Traits {
-  /** Binary columnar payload (weave_widgets.minimap._payload). */
+  /** The binary columnar payload (weave_widgets.minimap._payload) when embedded, else empty: views ask for the data with a message. */
   payload: DataView;
+  /** A small PNG of the first rows (set when the widget is displayed): what a view rendered from saved state, with no kernel to send the data, shows instead. */
+  snapshot: DataView;
   sort_by: SortKey;
   /** Sort direction; choosing sort_by sets its natural one (SORT_DESCENDING). */
   sort_descending: boolean;
@@ -148,7 +150,7 @@ export interface Traits {
 }
 
 /** The Python defaults of the traits, for a model that lacks one. */
-export const TRAIT_DEFAULTS: Readonly<Omit<Traits, "payload">> = {
+export const TRAIT_DEFAULTS: Readonly<Omit<Traits, "payload" | "snapshot">> = {
   sort_by: "input",
   sort_descending: false,
   filter_status: [],

@@ -60,4 +60,5 @@ button.wwm-chip:hover{border-color:var(--wwm-divider)}
   .wwm-chip{height:20px;padding:0 5px 0 3px;gap:3px}
   .wwm-key{padding:2px 8px}
 }
+.wwm-snapshot{display:block;max-width:100%;height:auto;margin:6px 0;background:#fff}
 `;

@@ -3,8 +3,18 @@ import type { AnyModel } from "@anywidget/types";
 import { type Selected, TRAIT_DEFAULTS, type Traits } from "./contract";
 import { asBytes, type MinimapData } from "./decode";
 
-/** What the widget uses of anywidget's model; the exported HTML page's model shim implements just this. */
-export type Model = Pick<AnyModel<Traits>, "get" | "set" | "on" | "off" | "save_changes">;
+/** What the widget uses of anywidget's model; the exported HTML page's model shim implements
+ * just this (without ``send``: its payload is in the state). */
+export type Model = Pick<AnyModel<Traits>, "get" | "set" | "on" | "off" | "save_changes"> &
+  Partial<Pick<AnyModel<Traits>, "send">>;
+
+/** A custom message between the view and Python: a dict with a ``kind``. */
+export interface Message {
+  kind: string;
+  [key: string]: unknown;
+}
+
+export type MessageHandler = (message: Message, buffers: DataView[]) => void;
 
 /** Traits that change which rows show, their order or their layout (the toolbar and legend's). */
 export const OPTION_TRAITS = [
@@ -47,8 +57,33 @@ export function conversationIndex(data: MinimapData | null, id: string): number 
 /** The model as the view needs it: typed reads with defaults, writes that save, listeners that dispose. */
 export class ModelSync {
   private readonly disposers: (() => void)[] = [];
+  private readonly handlers = new Map<string, MessageHandler>();
 
-  constructor(private readonly model: Model) {}
+  constructor(private readonly model: Model) {
+    const listener = (message: unknown, buffers: DataView[]): void => this.dispatch(message, buffers ?? []);
+    this.model.on("msg:custom", listener);
+    this.disposers.push(() => this.model.off("msg:custom", listener));
+  }
+
+  /** The one dispatch of custom messages from Python: by ``kind`` to the handler registered for it. */
+  dispatch(message: unknown, buffers: DataView[]): void {
+    if (typeof message !== "object" || message === null) return;
+    const kind = (message as { kind?: unknown }).kind;
+    if (typeof kind !== "string") return;
+    this.handlers.get(kind)?.(message as Message, buffers);
+  }
+
+  /** Handle custom messages of ``kind`` (one handler per kind). */
+  onMessage(kind: string, handler: MessageHandler): void {
+    this.handlers.set(kind, handler);
+  }
+
+  /** Send a custom message to Python; false where there is no kernel to send to. */
+  send(message: Message): boolean {
+    if (!this.model.send) return false;
+    this.model.send(message);
+    return true;
+  }
 
   /** A trait's value, or its Python default when the model has none. */
   get<K extends keyof Settings>(name: K): Settings[K] {
@@ -59,6 +94,14 @@ export class ModelSync {
   /** The payload's bytes, or null while there is none. */
   payload(): Uint8Array | null {
     const raw = this.model.get("payload") as DataView | ArrayBuffer | Uint8Array | null | undefined;
+    if (!raw) return null;
+    const bytes = asBytes(raw);
+    return bytes.byteLength ? bytes : null;
+  }
+
+  /** The static snapshot's PNG bytes (set by Python when displayed), or null. */
+  snapshot(): Uint8Array | null {
+    const raw = this.model.get("snapshot") as DataView | ArrayBuffer | Uint8Array | null | undefined;
     if (!raw) return null;
     const bytes = asBytes(raw);
     return bytes.byteLength ? bytes : null;
@@ -111,5 +154,6 @@ export class ModelSync {
   dispose(): void {
     for (const dispose of this.disposers) dispose();
     this.disposers.length = 0;
+    this.handlers.clear();
   }
 }

@@ -1,4 +1,4 @@
-// Themes and colours: follow the host theme (JupyterLab, then VS Code, then the OS), rating colours.
+// Themes and colours: follow the host theme (JupyterLab, Notebook 7, Voila, VS Code, marimo, then the OS), rating colours.
 import {
   NO_RATING_COLOR,
   NO_RATING_COLOR_DARK,
@@ -100,7 +100,28 @@ export function luminance(color: string): number {
   return 0.2126 * r + 0.7152 * g + 0.0722 * b;
 }
 
-/** Light or dark, from the preference and the host page around ``el``. */
+/** The theme a host's markers name on ``node`` (body or html), or null when it names none. */
+function markedTheme(node: Element | null | undefined): ThemeName | null {
+  if (!node) return null;
+  const classes = node.classList;
+  // VS Code (notebook webviews): the kind attribute, else the body classes; high contrast light
+  // also carries ``vscode-high-contrast``, so it is checked first.
+  const kind = node.getAttribute("data-vscode-theme-kind");
+  if (kind === "vscode-high-contrast-light" || kind === "vscode-light") return "light";
+  if (kind === "vscode-high-contrast" || kind === "vscode-dark") return "dark";
+  if (classes.contains("vscode-high-contrast-light") || classes.contains("vscode-light")) return "light";
+  if (classes.contains("vscode-high-contrast") || classes.contains("vscode-dark")) return "dark";
+  // marimo: ``dark dark-theme`` or ``light light-theme`` on the body.
+  if (classes.contains("dark-theme") || classes.contains("dark")) return "dark";
+  if (classes.contains("light-theme") || classes.contains("light")) return "light";
+  // Pages that name their scheme in data-theme / theme (e.g. Colab's ``theme="dark"``).
+  const named = node.getAttribute("data-theme") ?? node.getAttribute("theme");
+  return named === "dark" || named === "light" ? named : null;
+}
+
+/** Light or dark, from the preference and the host page around ``el``: JupyterLab, Notebook 7
+ * and Voila (``data-jp-theme-light``, else the ``--jp-layout-color0`` they set), VS Code, marimo,
+ * other pages' markers, then the OS setting. */
 export function detectTheme(el: Element, preference: ThemeOption): ThemeName {
   if (preference !== "auto") return preference;
   const doc = el.ownerDocument;
@@ -110,8 +131,8 @@ export function detectTheme(el: Element, preference: ThemeOption): ThemeName {
   const jpColor = doc.defaultView?.getComputedStyle(el).getPropertyValue("--jp-layout-color0") ?? "";
   const lum = luminance(jpColor);
   if (!Number.isNaN(lum)) return lum < 0.4 ? "dark" : "light";
-  if (body?.classList.contains("vscode-dark") || body?.classList.contains("vscode-high-contrast")) return "dark";
-  if (body?.classList.contains("vscode-light")) return "light";
+  const marked = markedTheme(body) ?? markedTheme(doc.documentElement);
+  if (marked) return marked;
   return doc.defaultView?.matchMedia?.("(prefers-color-scheme: dark)").matches ? "dark" : "light";
 }
 
@@ -119,7 +140,15 @@ export function detectTheme(el: Element, preference: ThemeOption): ThemeName {
 export function watchTheme(el: Element, onChange: () => void): () => void {
   const doc = el.ownerDocument;
   const observer = new MutationObserver(onChange);
-  const attributeFilter = ["class", "style", "data-jp-theme-light", "data-jp-theme-name", "data-theme"];
+  const attributeFilter = [
+    "class",
+    "style",
+    "data-jp-theme-light",
+    "data-jp-theme-name",
+    "data-theme",
+    "theme",
+    "data-vscode-theme-kind",
+  ];
   observer.observe(doc.documentElement, { attributes: true, attributeFilter });
   if (doc.body) observer.observe(doc.body, { attributes: true, attributeFilter });
   const media = doc.defaultView?.matchMedia?.("(prefers-color-scheme: dark)");

@@ -1,6 +1,6 @@
 // The minimap view: builds the DOM, follows the model, lays rows out, sizes the canvas and schedules paints.
 import { buildControls, type Controls, keyText, summaryText } from "./controls";
-import { decodePayload, type MinimapData } from "./decode";
+import { asBytes, decodePayload, type MinimapData } from "./decode";
 import { downloadCanvas, el } from "./dom";
 import { Interaction, type InteractionHost } from "./interaction";
 import type { Focus } from "./keyboard";
@@ -23,6 +23,8 @@ const EMPTY_GEOMETRY: RowGeometry = {
 /** Options that change which rows show or their order. */
 const ROW_ORDER_TRAITS: ReadonlySet<string> = new Set(["sort_by", "sort_descending", "filter_status", "filter_category", "filter_has_feedback"]);
 const CACHE_LIMIT = 4000;
+/** How long a view waits for Python's answer before saying the data is not there. */
+const NO_DATA_AFTER_MS = 8000;
 
 export class MinimapView implements InteractionHost, HookHost {
   readonly root: HTMLDivElement;
@@ -62,6 +64,7 @@ export class MinimapView implements InteractionHost, HookHost {
   private renders = 0;
   private firstPaintPending = false;
   private loadVersion = 0;
+  private snapshotImage: HTMLImageElement | null = null;
 
   constructor(model: Model, host: HTMLElement) {
     this.sync = new ModelSync(model);
@@ -110,6 +113,9 @@ export class MinimapView implements InteractionHost, HookHost {
   private listen(): void {
     const sync = this.sync;
     sync.onChange("payload", () => void this.loadData());
+    sync.onMessage("payload", (_, buffers) => {
+      if (buffers.length) void this.loadData(asBytes(buffers[0]));
+    });
     for (const name of OPTION_TRAITS) sync.onChange(name, () => this.applyOptions(ROW_ORDER_TRAITS.has(name)));
     sync.onChange("selected", () => this.applySelected(true));
     sync.onChange("selected_conversations", () => this.applyPicks());
@@ -164,11 +170,15 @@ export class MinimapView implements InteractionHost, HookHost {
     );
   }
 
-  private async loadData(): Promise<void> {
+  /** Draw ``bytes`` (a payload message), else the embedded payload; with neither, ask Python. */
+  private async loadData(sent?: Uint8Array): Promise<void> {
     const version = ++this.loadVersion;
     performance.mark("weave-minimap:data-set");
-    const bytes = this.sync.payload();
-    if (!bytes) return;
+    const bytes = sent ?? this.sync.payload();
+    if (!bytes) {
+      this.awaitData();
+      return;
+    }
     let data: MinimapData;
     try {
       data = await decodePayload(bytes);
@@ -177,6 +187,7 @@ export class MinimapView implements InteractionHost, HookHost {
       return;
     }
     if (version !== this.loadVersion) return;
+    this.hideSnapshot();
     this.data = data;
     this.cache.clear();
     this.focus = null;
@@ -187,6 +198,48 @@ export class MinimapView implements InteractionHost, HookHost {
     this.picks.setIds(data, this.sync.get("selected_conversations"));
     this.lit = litSpans(data, this.sync.get("highlight"));
     this.resize();
+  }
+
+  /** Ask Python for the data; say so where nothing answers (a saved notebook without its kernel). */
+  private awaitData(): void {
+    let asked = false;
+    try {
+      asked = this.sync.send({ kind: "request_payload" });
+    } catch {
+      asked = false; // no live comm: a notebook re-opened from saved widget state
+    }
+    if (this.data) return;
+    const noData = (): void => {
+      if (this.data) return;
+      this.controls.summary.textContent =
+        "The data is not saved with this notebook: run the cell (or pass embed=True) to draw the minimap.";
+      this.showSnapshot();
+      this.root.dataset.ready = "no-data";
+    };
+    if (!asked) return noData();
+    this.controls.summary.textContent = "Loading conversations…";
+    const timer = setTimeout(noData, NO_DATA_AFTER_MS);
+    this.disposers.push(() => clearTimeout(timer));
+  }
+
+  /** Show Python's PNG of the first rows in place of the canvas (no data to draw it from). */
+  private showSnapshot(): void {
+    const png = this.sync.snapshot();
+    if (!png || this.snapshotImage) return;
+    const url = URL.createObjectURL(new Blob([png.slice()], { type: "image/png" }));
+    const image = el(this.doc, "img", "wwm-snapshot");
+    image.src = url;
+    image.alt = "A picture of the first conversations, saved with the notebook";
+    this.snapshotImage = image;
+    this.scroll.hidden = true;
+    this.scroll.before(image);
+    this.disposers.push(() => URL.revokeObjectURL(url));
+  }
+
+  private hideSnapshot(): void {
+    this.snapshotImage?.remove();
+    this.snapshotImage = null;
+    this.scroll.hidden = false;
   }
 
   private showError(error: unknown): void {
@@ -237,6 +290,7 @@ export class MinimapView implements InteractionHost, HookHost {
     const name = detectTheme(this.root, this.sync.get("theme"));
     this.theme = THEMES[name];
     this.root.dataset.theme = name;
+    this.root.style.colorScheme = name; // native controls (checkbox, selects) follow too
     for (const [key, value] of Object.entries(themeVariables(this.theme))) this.root.style.setProperty(key, value);
     this.schedule();
   }

@@ -32,6 +32,36 @@ function fakeModel(state: Partial<Traits>): Model & { saves: number; listeners: 
 }
 
 describe("ModelSync", () => {
+  it("dispatches custom messages by kind and sends where there is a kernel", () => {
+    type Custom = (msg: unknown, buffers: DataView[]) => void;
+    const sent: unknown[] = [];
+    let custom: Custom | null = null;
+    const model = {
+      ...fakeModel({}),
+      on: (event: string, fn: Custom) => {
+        if (event === "msg:custom") custom = fn;
+      },
+      off: () => {
+        custom = null;
+      },
+    } as unknown as Model;
+    const sync = new ModelSync(model);
+    expect(sync.send({ kind: "request_payload" })).toBe(false);
+    const got: string[] = [];
+    sync.onMessage("payload", (msg, buffers) => got.push(`${msg.kind}:${buffers.length}`));
+    const deliver = custom as unknown as Custom;
+    deliver({ kind: "payload" }, [new DataView(new ArrayBuffer(4))]);
+    deliver({ kind: "other" }, []);
+    deliver("not a dict", []);
+    deliver({ nokind: 1 }, []);
+    expect(got).toEqual(["payload:1"]);
+    const live = new ModelSync({ ...model, send: (msg: unknown) => sent.push(msg) } as Model);
+    expect(live.send({ kind: "request_payload" })).toBe(true);
+    expect(sent).toEqual([{ kind: "request_payload" }]);
+    sync.dispose();
+    expect(custom).toBeNull();
+  });
+
   it("falls back to Python's defaults for traits the model lacks", () => {
     const sync = new ModelSync(fakeModel({ sort_by: "errors" }));
     expect(sync.get("sort_by")).toBe("errors");

@@ -13,6 +13,8 @@ const rgb = (hex: string) => `rgb(${(parseColor(hex) as number[]).join(", ")})`;
 
 afterEach(() => {
   document.body.removeAttribute("data-jp-theme-light");
+  document.body.removeAttribute("data-vscode-theme-kind");
+  document.documentElement.removeAttribute("theme");
   document.body.className = "";
   document.body.style.removeProperty("--jp-layout-color0");
 });
@@ -47,6 +49,28 @@ describe("theme", () => {
     expect(detectTheme(el, "auto")).toBe("dark");
     document.body.className = "vscode-light";
     expect(detectTheme(el, "auto")).toBe("light");
+  });
+
+  it.each([
+    ["vscode-light", "light"],
+    ["vscode-dark", "dark"],
+    ["vscode-high-contrast", "dark"],
+    ["vscode-high-contrast vscode-high-contrast-light", "light"],
+    ["dark dark-theme", "dark"],
+    ["light light-theme", "light"],
+  ])("reads the host's body classes %j as %s", (classes, theme) => {
+    document.body.className = classes;
+    expect(detectTheme(document.body, "auto")).toBe(theme);
+  });
+
+  it("reads VS Code's theme kind and a theme attribute on the page", () => {
+    document.body.setAttribute("data-vscode-theme-kind", "vscode-high-contrast-light");
+    document.body.className = "vscode-high-contrast";
+    expect(detectTheme(document.body, "auto")).toBe("light");
+    document.body.removeAttribute("data-vscode-theme-kind");
+    document.body.className = "";
+    document.documentElement.setAttribute("theme", "dark");
+    expect(detectTheme(document.body, "auto")).toBe("dark");
   });
 
   it("colours ratings with the contract's colours at its stops, clamped", () => {

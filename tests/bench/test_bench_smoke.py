@@ -18,6 +18,8 @@ TINY = Sizes(
     payload=(6, 3),
     browser=(4, 3),
     chart_conversations=3,
+    ingest_spans=50,
+    scaling=((4, 3), (8, 3)),
     repeats=1,
 )
 
@@ -60,12 +62,20 @@ def test_every_area_yields_every_row(tmp_path: Path, monkeypatch: pytest.MonkeyP
     expected = (
         [("fetch+frame", "4x3 time"), ("fetch+frame", "4x3 peak RSS")]
         + [("parse", "ours: bytes -> frames"), ("parse", "weave SDK: bytes -> frames")]
+        + [("parse", "whole fetch of that body: ours")]
         + [("server", f"spans {n} ids ({n * 3} spans), n=2") for n in (1, 3)]
         + [("server", "/call/start x5 (one keep-alive client)")]
         + [("payload", f"6x3 {what}") for what in ("bytes/span", "vs gzipped JSON", "encode time")]
         + [("browser", "4x3 data set -> first full paint"), ("browser", "4x3 scroll frame")]
+        + [("charts", "widget save_png, 4 conversations")]
         + [("charts", "widget.save_png of 3 conversations (9 spans")]
         + [("charts", "PNG of 3 conversations (9 spans)")]
+        + [("ingest", "OTLP protobuf, ")]
+        + [
+            ("scaling", f"{what} {n}x3")
+            for n in (4, 8)
+            for what in ("fetch+frame", "fetch+frame", "payload", "first paint")
+        ]
     )
     for area, case in expected:
         assert any(a == area and c.startswith(case) for a, c in cases), (area, case, cases)

@@ -29,6 +29,42 @@ def first_span(data: ConversationData, index: int = 1) -> dict[str, str]:
     }
 
 
+def capture_sends(widget: ConversationMinimap) -> list[tuple[Any, list[bytes]]]:
+    """Record the custom messages ``widget`` sends to its views."""
+    sent: list[tuple[Any, list[bytes]]] = []
+    widget.send = lambda content, buffers=None: sent.append((content, list(buffers or [])))  # type: ignore[method-assign]
+    return sent
+
+
+def from_view(widget: ConversationMinimap, content: Any) -> None:
+    """Deliver a custom message as a view sends it (through the comm's message handler)."""
+    widget._handle_msg(
+        {"content": {"data": {"method": "custom", "content": content}}, "buffers": []}
+    )
+
+
+def test_views_get_the_data_by_message(widget: ConversationMinimap, data: ConversationData) -> None:
+    sent = capture_sends(widget)
+    from_view(widget, {"kind": "request_payload"})
+    from_view(widget, {"kind": "unknown"})
+    from_view(widget, ["not", "a", "dict"])
+    assert sent == [({"kind": "payload"}, [payload.encode(data)])]
+    assert decode(sent[0][1][0]).spans["span_id"].tolist() == data.spans["span_id"].tolist()
+
+
+def test_embed_stores_the_payload_in_the_state(data: ConversationData) -> None:
+    widget = ConversationMinimap(data, embed=True)
+    encoded = payload.encode(data)
+    assert widget.embed
+    assert widget.payload == encoded
+    assert widget.embedded_bytes == len(base64.b64encode(encoded))
+    sent = capture_sends(widget)
+    subset = data.select(list(data.conversations["conversation_id"][:2]))
+    widget.data = subset
+    assert widget.payload == payload.encode(subset)
+    assert sent == []
+
+
 def test_defaults_and_payload(widget: ConversationMinimap, data: ConversationData) -> None:
     assert widget.options() == {
         "sort_by": "input",
@@ -51,7 +87,8 @@ def test_defaults_and_payload(widget: ConversationMinimap, data: ConversationDat
         "collapsed_groups": [],
     }
     assert widget.data is data
-    assert widget.payload == payload.encode(data)
+    assert widget.payload == b""  # not saved: views ask for the data
+    assert not widget.embed
     assert widget.selected_span is None
     assert data.widget(sort_by="errors").sort_by == "errors"
 
@@ -77,7 +114,7 @@ def test_options_are_synced_traits(widget: ConversationMinimap) -> None:
     state = widget.get_state()
     for name in [*widget.options(), "payload"]:
         assert name in state, name
-    assert isinstance(state["payload"], bytes)
+    assert state["payload"] == b""
 
 
 @pytest.mark.parametrize(
@@ -176,19 +213,21 @@ def test_updating_data_resends_the_payload_and_keeps_a_valid_selection(
 ) -> None:
     target = first_span(data)
     widget.selected = target
+    sent = capture_sends(widget)
     payloads: list[bytes] = []
     widget.observe(lambda change: payloads.append(change["new"]), names=["payload"])
 
     subset = data.select([target["conversation_id"], "conv-002"])
     widget.data = subset
     assert widget.data is subset
-    assert payloads == [payload.encode(subset)]
+    assert sent == [({"kind": "payload"}, [payload.encode(subset)])]
+    assert payloads == []  # sent to the views, not stored as state
     assert widget.selected == target
 
     other = sample_data(3, seed=99)
     widget.data = other
     assert widget.selected == {}
-    assert len(payloads) == 2
+    assert len(sent) == 2
     with pytest.raises(TypeError, match="must be a ConversationData"):
         widget.data = "conv-000"  # type: ignore[assignment]
 
@@ -206,7 +245,7 @@ def test_to_html_is_self_contained(widget: ConversationMinimap, tmp_path: Path) 
     assert json.loads(state.group(1))["sort_by"] == "errors"
     encoded = re.search(r'id="weave-minimap-payload">(.*?)</script>', html, re.S)
     assert encoded is not None
-    assert base64.b64decode(encoded.group(1)) == widget.payload
+    assert base64.b64decode(encoded.group(1)) == payload.encode(widget.data)
     assert XSS_TAG not in html  # only inside the binary payload
     assert XSS_OPERATION not in html
     assert html.count("</script>") == 3
@@ -246,8 +285,9 @@ def test_no_api_key_in_widget_state(local_server: str, project_id: str) -> None:
     state = widget.get_state()
     blob = json.dumps({k: v for k, v in state.items() if not isinstance(v, bytes)}, default=str)
     assert key not in blob
-    assert key.encode() not in widget.payload
-    assert key not in decode(widget.payload).spans.to_json()
+    sent = payload.encode(widget.data)
+    assert key.encode() not in sent
+    assert key not in decode(sent).spans.to_json()
     assert key not in widget.to_html()
 
 
@@ -258,3 +298,110 @@ def test_html_page_keeps_script_text_inert() -> None:
     assert html.count("</script>") == 3
     assert "<!--" not in html
     assert "\\u003c/script\\u003e\\u003c!--\\u003cimg" in html
+
+
+def test_mime_bundle_carries_a_static_fallback(data: ConversationData) -> None:
+    widget = ConversationMinimap(data, sort_by="errors", sort_descending=True)
+    bundle, _ = widget._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    c = data.conversations
+    assert bundle["text/plain"] == (
+        f"Conversation minimap: {len(c)} conversations, {int(c['n_spans'].sum()):,} spans, "
+        f"{int(c['n_errors'].sum()):,} errors, {int(c['n_feedback'].sum()):,} feedback"
+    )
+    png = base64.b64decode(bundle["image/png"])
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    assert len(png) < 400_000
+    shown = widget.snapshot_data(3).conversations["n_errors"].tolist()
+    assert shown == sorted(c["n_errors"].tolist(), reverse=True)[:3]
+    before = widget.snapshot
+    widget.data = data.select(list(c["conversation_id"][:2]))
+    assert widget.snapshot.startswith(b"\x89PNG")
+    assert widget.snapshot != before  # the saved picture follows the data
+    widget.close()
+    assert widget._repr_mimebundle_ is None  # ipywidgets: a closed widget shows nothing
+
+
+def test_snapshot_rows_follow_the_widgets_filters_and_sort(data: ConversationData) -> None:
+    def shown(**options: Any) -> list[str]:
+        widget = ConversationMinimap(data, **options)
+        return list(
+            widget.snapshot_data(rows=len(data.conversations)).conversations.conversation_id
+        )
+
+    c = data.conversations
+    ids = list(c["conversation_id"])
+    assert shown(sort_by="input", sort_descending=True) == ids[::-1]
+    spans = data.spans
+    with_errors = set(spans.loc[spans["status"] == "ERROR", "conversation_id"])
+    assert shown(filter_status=["ERROR"]) == [i for i in ids if i in with_errors]
+    rated = shown(sort_by="rating", sort_descending=False)
+    ratings = c.set_index("conversation_id")["mean_rating"].reindex(rated).tolist()
+    known = [r for r in ratings if r == r]
+    assert known == sorted(known)
+    assert all(r != r for r in ratings[len(known) :])
+    errors = c.set_index("conversation_id")["n_errors"]
+    assert errors[shown(sort_by="errors")[0]] == errors.max()  # most errors first by default
+
+
+def test_too_many_spans_refused_before_anything_is_encoded(
+    data: ConversationData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from weave_widgets.minimap import _widget
+
+    encoded: list[Any] = []
+    monkeypatch.setattr(_widget, "MAX_SPANS", len(data.spans) - 1)
+    monkeypatch.setattr(payload, "encode", lambda *a, **k: encoded.append(a) or b"")
+    with pytest.raises(ValueError, match=r"Narrow the set first: data\.select\(ids\)") as err:
+        ConversationMinimap(data)
+    assert f"{len(data.spans):,} spans" in str(err.value)
+    assert encoded == []
+
+
+def test_up_to_the_limit_paints(data: ConversationData, monkeypatch: pytest.MonkeyPatch) -> None:
+    from weave_widgets.minimap import _widget
+
+    monkeypatch.setattr(_widget, "MAX_SPANS", len(data.spans))
+    assert ConversationMinimap(data)._encoded  # sent to the view when it renders
+    assert ConversationMinimap(data, embed=True).payload
+
+
+def test_rerunning_a_cell_closes_the_widget_it_made(
+    data: ConversationData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from weave_widgets.minimap import _widget
+
+    run = {"cell": ("cell-a", "run-1")}
+    monkeypatch.setattr(_widget, "_cell_execution", lambda: run["cell"])
+    first, second = ConversationMinimap(data), ConversationMinimap(data)  # one run, two widgets
+    run["cell"] = ("cell-b", "run-2")
+    elsewhere = ConversationMinimap(data)
+    run["cell"] = ("cell-a", "run-3")
+    again = ConversationMinimap(data)
+    assert first.comm is None
+    assert second.comm is None
+    assert first._encoded is None
+    assert elsewhere.comm is not None
+    assert again.comm is not None
+    assert first.data is data  # still usable from Python
+
+
+def test_saved_notebook_shows_the_picture_without_widgets(
+    data: ConversationData, tmp_path: Path
+) -> None:
+    """nbconvert (as viewers do) renders a saved output with no widget state as its PNG."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    widget = ConversationMinimap(data)
+    bundle, metadata = widget._repr_mimebundle_()
+    assert widget.snapshot == base64.b64decode(bundle["image/png"])
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("data.widget()")
+    cell.outputs = [
+        nbformat.v4.new_output("execute_result", data=bundle, metadata=metadata, execution_count=1)
+    ]
+    nb.cells = [cell]
+    html, _ = HTMLExporter().from_notebook_node(nbformat.from_dict(nb))
+    assert f'src="data:image/png;base64,{bundle["image/png"]}"' in html
+    assert "object at 0x" not in html

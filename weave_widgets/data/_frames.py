@@ -208,10 +208,17 @@ def conversation_data(
     return ConversationData(spans, feedback, ratings, conversations, project_id, window)
 
 
+def _encoded(values: Any) -> tuple[npt.NDArray[np.int64], Any]:
+    """Codes and distinct values of a string column (Arrow's hash table, no Python objects)."""
+    encoded = values.dictionary_encode()
+    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+    return codes, encoded.dictionary
+
+
 def _codes(values: Any, dtype: pd.CategoricalDtype) -> pd.Categorical:
-    """``values`` as a categorical, factorising first so only distinct values are looked at."""
-    codes, uniques = pd.factorize(values)
-    mapped = pd.Categorical(list(uniques), dtype=dtype).codes
+    """``values`` as a categorical, encoding first so only distinct values are looked at."""
+    codes, uniques = _encoded(values)
+    mapped = pd.Categorical(uniques.to_pylist(), dtype=dtype).codes
     return pd.Categorical.from_codes(mapped[codes], dtype=dtype)
 
 
@@ -223,21 +230,21 @@ def _span_frame(columns: ResponseColumns) -> tuple[pd.DataFrame, dict[tuple[str,
         return empty_frame(SPAN_COLUMNS), {}
     starts = np.repeat(np.cumsum(counts) - counts, counts)
     conv_number = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
-    trace_codes, trace_uniques = pd.factorize(columns.trace_id)
+    trace_codes, trace_uniques = _encoded(columns.trace_id)
     pair_codes, _ = pd.factorize(conv_number * len(trace_uniques) + trace_codes)
     turn_index = pair_codes - pair_codes[starts]
     conv_ids = pd.array(columns.conversation_ids, dtype=STRING)
-    op_codes, op_uniques = pd.factorize(columns.operation_name)
-    category_names = [OPERATION_CATEGORIES.get(op, "other") for op in op_uniques]
+    op_codes, op_uniques = _encoded(columns.operation_name)
+    category_names = [OPERATION_CATEGORIES.get(op, "other") for op in op_uniques.to_pylist()]
     category_codes = pd.Categorical(category_names, dtype=CATEGORY_DTYPE).codes[op_codes]
     spans = pd.DataFrame(
         {
             "conversation_id": conv_ids.take(conv_number),
             "turn_index": turn_index.astype(np.int32),
-            "trace_id": pd.array(trace_uniques, dtype=STRING).take(trace_codes),
+            "trace_id": pd.array(columns.trace_id, dtype=STRING),
             "span_index": (np.arange(total, dtype=np.int64) - starts).astype(np.int32),
             "span_id": pd.array(columns.span_id, dtype=STRING),
-            "operation_name": pd.array(op_uniques, dtype=STRING).take(op_codes),
+            "operation_name": pd.array(columns.operation_name, dtype=STRING),
             "category": pd.Categorical.from_codes(category_codes, dtype=CATEGORY_DTYPE),
             "status": _codes(columns.status, STATUS_DTYPE),
             "duration_ms": columns.duration_ms,
@@ -246,9 +253,10 @@ def _span_frame(columns: ResponseColumns) -> tuple[pd.DataFrame, dict[tuple[str,
     frames = _frames_turn(pair_codes, category_codes, columns.duration_ms)
     spans["frames_turn"] = frames
     _, first = np.unique(pair_codes, return_index=True)
+    trace_names = trace_uniques.to_pylist()
     first_spans = {
-        (columns.conversation_ids[conv_number[i]], str(columns.trace_id[i])): int(turn_index[i])
-        for i in first
+        (columns.conversation_ids[conv_number[i]], trace_names[trace_codes[i]]): int(turn_index[i])
+        for i in first.tolist()
     }
     return spans, first_spans
 
@@ -353,7 +361,7 @@ def _conversation_frame(
     summary = pd.DataFrame(
         {
             "n_spans": by_conv.size(),
-            "n_turns": by_conv["trace_id"].nunique(),
+            "n_turns": by_conv["turn_index"].max() + 1,
             "n_errors": (spans["status"] == "ERROR").groupby(spans["conversation_id"]).sum(),
             "total_duration_ms": by_conv["duration_ms"].sum(),
             "wall_time_ms": turn_wall_times(spans).groupby(level=0, sort=False).sum(),

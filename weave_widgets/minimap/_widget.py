@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import os
+import weakref
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -42,18 +46,109 @@ def _ids(data: ConversationData) -> list[str]:
     return [str(v) for v in data.conversations["conversation_id"]]
 
 
+MAX_SPANS = 2_000_000
+"""The most spans one widget sends to the browser. One million (20,000 conversations x 50)
+paint in about 60 ms from a 29 MB payload; at 100,000 conversations x 50 the payload would be
+about 145 MB through the kernel's comm and the page would hold several times that, so the
+widget refuses before encoding anything and says how to narrow the set."""
+
+
+def too_many_spans(data: ConversationData) -> str | None:
+    """Why ``data`` is too big for one widget (with how to narrow it), or None."""
+    n_spans, n_conv = len(data.spans), len(data.conversations)
+    if n_spans <= MAX_SPANS:
+        return None
+    return (
+        f"{n_conv:,} conversations with {n_spans:,} spans are more than one minimap sends to "
+        f"the browser (at most {MAX_SPANS:,} spans). Narrow the set first: "
+        "data.select(ids) for some conversations (e.g. "
+        "data.conversations.nlargest(20_000, 'n_errors').conversation_id), a shorter window "
+        "(started_after= / started_before= in conversation_spans), or fewer ids from "
+        "client.list_conversations(limit=...); charts (data.chart(...)) aggregate any size"
+    )
+
+
+SNAPSHOT_ROWS = 12
+"""Rows in the static fallback picture: about what the widget shows before scrolling."""
+SNAPSHOT_MAX_BYTES = 400_000
+"""The static fallback is left out (text only) rather than saved larger than this."""
+
+_BY_CELL: dict[str, tuple[str, list[weakref.ref[ConversationMinimap]]]] = {}
+"""Live widgets per notebook cell id: (the execution that made them, the widgets)."""
+
+
+def _small_png(png: bytes, colors: int = 128) -> bytes:
+    """``png`` with a palette of ``colors``: the chart's flat fills survive, and the picture
+    saved with every notebook shrinks about 15-fold."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as image:
+        quantized = image.convert("RGB").quantize(
+            colors=colors, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
+        )
+    out = io.BytesIO()
+    quantized.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def _cell_execution() -> tuple[str, str] | None:
+    """(cell id, execute request id) of the code running now, when a Jupyter front end sent
+    them (JupyterLab and Notebook 7 send ``cellId``); None elsewhere (marimo, scripts)."""
+    try:
+        from IPython import get_ipython
+
+        kernel = getattr(get_ipython(), "kernel", None)
+        parent = kernel.get_parent() if kernel is not None else None
+    except Exception:  # no IPython, or an IPython without a kernel
+        return None
+    if not isinstance(parent, dict):
+        return None
+    cell = (parent.get("metadata") or {}).get("cellId")
+    msg_id = (parent.get("header") or {}).get("msg_id")
+    return (str(cell), str(msg_id)) if cell and msg_id else None
+
+
+def _close_earlier_runs(widget: ConversationMinimap) -> None:
+    """Close the widgets an earlier run of this cell made: re-running a cell must not keep the
+    old widget (and its data) alive in the kernel or in the front end's saved widget state."""
+    here = _cell_execution()
+    if here is None:
+        return
+    cell, msg_id = here
+    run, widgets = _BY_CELL.get(cell, ("", []))
+    if run != msg_id:
+        for ref in widgets:
+            old = ref()
+            if old is not None:
+                old.close()
+        widgets = []
+    _BY_CELL[cell] = (msg_id, [*[r for r in widgets if r() is not None], weakref.ref(widget)])
+
+
 class ConversationMinimap(anywidget.AnyWidget):
     """One horizontal minimap per conversation: spans as marks, turns, feedback markers.
 
     Options are synced traitlets (settable from Python and from the toolbar); ``selected``
     is the clicked span (``{}`` or ``{conversation_id, trace_id, span_id}``).
+
+    The data reaches each view when it renders, as a custom message, so a saved notebook
+    holds only the options and a small picture. ``embed=True`` stores the payload in the
+    widget state instead (``embedded_bytes`` says how big), so a notebook saved with widget
+    state redraws without a kernel.
     """
 
     if BUNDLE.is_file():
         _esm = BUNDLE
 
     payload = traitlets.Bytes(
-        b"", help="Binary columnar payload (weave_widgets.minimap._payload)."
+        b"",
+        help="The binary columnar payload (weave_widgets.minimap._payload) when embedded, "
+        "else empty: views ask for the data with a message.",
+    ).tag(sync=True)
+    snapshot = traitlets.Bytes(
+        b"",
+        help="A small PNG of the first rows (set when the widget is displayed): what a view "
+        "rendered from saved state, with no kernel to send the data, shows instead.",
     ).tag(sync=True)
     sort_by = traitlets.Enum(SORT_KEYS, default_value="input").tag(sync=True)
     sort_descending = traitlets.Bool(
@@ -106,7 +201,7 @@ class ConversationMinimap(anywidget.AnyWidget):
         help="The selected conversations as ConversationData (None when none); settable.",
     )
 
-    def __init__(self, data: ConversationData, **options: Any) -> None:
+    def __init__(self, data: ConversationData, *, embed: bool = False, **options: Any) -> None:
         if "_esm" not in ConversationMinimap.__dict__:
             raise FileNotFoundError(BUILD_HINT)
         if not isinstance(data, ConversationData):
@@ -121,18 +216,64 @@ class ConversationMinimap(anywidget.AnyWidget):
                 f"ConversationMinimap: unknown option(s) {sorted(unknown)}; "
                 f"valid options are {sorted(self._option_names())}"
             )
+        refusal = too_many_spans(data)
+        if refusal is not None:
+            raise ValueError(refusal)
         self._data = data
         self._group_by: Any = options.pop("group_by", None)
         descending = options.pop("sort_descending", None)
+        self._embed = bool(embed)
+        self._encoded: bytes | None = payload.encode(data)
         selected = options.pop("selected", {})
         picked = options.pop("selected_conversations", [])
         options.setdefault("groups", self._groups_of(data))
-        super().__init__(payload=payload.encode(data), **options)
+        super().__init__(payload=self._encoded if self._embed else b"", **options)
         if descending is None:
             descending = SORT_DESCENDING.get(self.sort_by, False)
         self.sort_descending = descending
         self.selected = selected
         self.selected_conversations = picked
+        self.on_msg(self._on_message)
+        _close_earlier_runs(self)
+
+    # ---- how the data reaches the views ---------------------------------------------------
+
+    @property
+    def embed(self) -> bool:
+        """Whether the payload is stored in the widget state (and so in saved notebooks)."""
+        return self._embed
+
+    @property
+    def embedded_bytes(self) -> int:
+        """What ``embed=True`` adds to a notebook saved with widget state: the payload as
+        base64 (4/3 of its bytes)."""
+        return 4 * ((len(self._payload_bytes()) + 2) // 3)
+
+    def _payload_bytes(self) -> bytes:
+        if self._encoded is None:
+            self._encoded = payload.encode(self._data)
+        return self._encoded
+
+    def _on_message(self, _: Any, content: Any, buffers: Sequence[bytes]) -> None:
+        """The one dispatch of custom messages from the views (dicts with a ``kind``)."""
+        if not isinstance(content, dict):
+            return
+        kind = content.get("kind")
+        if kind == "request_payload":
+            self._send_payload()
+
+    def _send_payload(self) -> None:
+        if self.comm is None:
+            return
+        self.send({"kind": "payload"}, [self._payload_bytes()])
+
+    def close(self) -> None:
+        """Close the views and free the encoded payload (the data stays reachable in Python)."""
+        self._encoded = None
+        layout = getattr(self, "layout", None)
+        if layout is not None:
+            layout.close()  # else every re-run leaves a LayoutModel in the saved state
+        super().close()
 
     @staticmethod
     def _option_names() -> list[str]:
@@ -140,7 +281,7 @@ class ConversationMinimap(anywidget.AnyWidget):
         return [
             name
             for name, trait in ConversationMinimap.class_own_traits().items()
-            if name != "payload" and trait.metadata.get("sync")
+            if name not in ("payload", "snapshot") and trait.metadata.get("sync")
         ]
 
     @traitlets.validate("selected_conversations", "filter_conversations")
@@ -260,8 +401,12 @@ class ConversationMinimap(anywidget.AnyWidget):
         keep = dict(self.selected)
         self._data = value
         known = set(value.conversations["conversation_id"].astype(object))
+        self._encoded = payload.encode(value)
         with self.hold_sync():
-            self.payload = payload.encode(value)
+            if self._embed:
+                self.payload = self._encoded
+            else:
+                self._send_payload()
             self.groups = self._groups_of(value)
             self.selected_conversations = [c for c in self.selected_conversations if c in known]
             if self.filter_conversations is not None:
@@ -269,6 +414,8 @@ class ConversationMinimap(anywidget.AnyWidget):
             self.filter_category = [c for c in self.filter_category if c in value.categories]
             if keep and self._span_row(keep["conversation_id"], keep["span_id"]) is None:
                 self.selected = {}
+            if self.snapshot:  # displayed before: keep the saved picture in step
+                self.snapshot = self._fallback_png()
 
     @property
     def group_by(self) -> Any:
@@ -310,7 +457,9 @@ class ConversationMinimap(anywidget.AnyWidget):
         """
         from weave_widgets.minimap._page import page
 
-        html = page(BUNDLE.read_text(encoding="utf-8"), self.payload, self.options(), title)
+        html = page(
+            BUNDLE.read_text(encoding="utf-8"), self._payload_bytes(), self.options(), title
+        )
         if path is not None:
             Path(path).write_text(html, encoding="utf-8")
         return html
@@ -346,3 +495,62 @@ class ConversationMinimap(anywidget.AnyWidget):
             scale_factor=scale,
         )
         return _image.save(image, Path(path), scale)
+
+    # ---- the static fallback ---------------------------------------------------------------
+
+    def summary(self) -> str:
+        """One line: conversations, spans, errors and feedback (the fallback's text/plain)."""
+        conversations = self._data.conversations
+        n = len(conversations)
+        spans = int(conversations["n_spans"].sum()) if n else 0
+        errors = int(conversations["n_errors"].sum()) if n else 0
+        feedback = int(conversations["n_feedback"].sum()) if n else 0
+        return (
+            f"Conversation minimap: {n:,} conversation{'s' * (n != 1)}, {spans:,} spans, "
+            f"{errors:,} errors, {feedback:,} feedback"
+        )
+
+    def snapshot_data(self, rows: int = SNAPSHOT_ROWS) -> ConversationData:
+        """The first ``rows`` conversations in the widget's current sort and filters: what
+        the widget shows before scrolling, and what the static fallback draws."""
+        from weave_widgets.minimap import _image
+
+        shown = _image.visible_rows(self._data, self.options())[:rows]
+        ids = self._data.conversations["conversation_id"].iloc[shown]
+        return self._data.select(list(ids))
+
+    def snapshot_png(self, rows: int = SNAPSHOT_ROWS) -> bytes:
+        """A PNG of the first ``rows`` conversations as the widget shows them (the same
+        drawing as ``save_png``, one page of ``rows``)."""
+        from weave_widgets.minimap import _image
+
+        image = _image.render(
+            self._data, self.options(), theme="light", max_rows=rows, scale_factor=1
+        )
+        rendered = io.BytesIO()
+        image.save(rendered, format="PNG")
+        return _small_png(rendered.getvalue())
+
+    def _fallback_png(self) -> bytes:
+        """The snapshot PNG, or b"" when it cannot be drawn or would weigh too much."""
+        try:
+            png = self.snapshot_png()
+        except Exception:  # the picture is a courtesy: the widget itself still shows
+            return b""
+        return png if len(png) <= SNAPSHOT_MAX_BYTES else b""
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """The widget view plus a static fallback: a PNG of the first rows and a one-line
+        summary, which front ends that do not run widgets (viewers, nbconvert, a notebook
+        re-opened without its kernel) show instead."""
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if bundle is None:  # a closed widget
+            return None
+        data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
+        data = dict(data)
+        data["text/plain"] = self.summary()
+        png = self._fallback_png()
+        if png:
+            data["image/png"] = base64.b64encode(png).decode("ascii")
+            self.snapshot = png
+        return data, dict(metadata)

@@ -50,13 +50,24 @@ def _any_value(value: AnyValue) -> Any:
     return getattr(value, kind)
 
 
+def _attributes(items: Any) -> dict[str, Any]:
+    """Attributes as a dict; strings (most of them) read without the general dispatch."""
+    out: dict[str, Any] = {}
+    for kv in items:
+        value = kv.value
+        kind = value.WhichOneof("value")
+        out[kv.key] = value.string_value if kind == "string_value" else _any_value(value)
+    return out
+
+
 def _proto_spans(body: bytes) -> Iterator[dict[str, Any]]:
     try:
         req = ExportTraceServiceRequest.FromString(body)
     except DecodeError as exc:
         raise InvalidOtlp(f"body is not a protobuf ExportTraceServiceRequest: {exc}") from exc
     for resource_spans in req.resource_spans:
-        resource = {a.key: _any_value(a.value) for a in resource_spans.resource.attributes}
+        resource = _attributes(resource_spans.resource.attributes)
+        resource_json = _resource_json(resource)
         for scope_spans in resource_spans.scope_spans:
             for span in scope_spans.spans:
                 yield {
@@ -66,10 +77,11 @@ def _proto_spans(body: bytes) -> Iterator[dict[str, Any]]:
                     "name": span.name,
                     "start": span.start_time_unix_nano,
                     "end": span.end_time_unix_nano,
-                    "attributes": {a.key: _any_value(a.value) for a in span.attributes},
+                    "attributes": _attributes(span.attributes),
                     "status": span.status.code,
                     "status_message": span.status.message or None,
                     "resource": resource,
+                    "resource_json": resource_json,
                 }
 
 
@@ -208,6 +220,7 @@ def _json_spans(body: bytes) -> Iterator[dict[str, Any]]:
             _object(resource_spans.get("resource"), f"{at_r}.resource").get("attributes"),
             f"{at_r}.resource.attributes",
         )
+        resource_json = _resource_json(resource)
         scopes = _array(resource_spans.get("scopeSpans"), f"{at_r}.scopeSpans")
         for s, scope_spans in enumerate(scopes):
             at_s = f"{at_r}.scopeSpans[{s}]"
@@ -229,6 +242,7 @@ def _json_spans(body: bytes) -> Iterator[dict[str, Any]]:
                     "status": _status_code(status.get("code"), f"{at}.status.code"),
                     "status_message": _text_field(status.get("message"), f"{at}.status.message"),
                     "resource": resource,
+                    "resource_json": resource_json,
                 }
 
 
@@ -237,6 +251,11 @@ def _json_spans(body: bytes) -> Iterator[dict[str, Any]]:
 
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
+
+
+def _resource_json(resource: dict[str, Any]) -> orjson.Fragment:
+    """The resource as JSON, serialised once for all the spans that share it."""
+    return orjson.Fragment(orjson.dumps(resource, default=str))
 
 
 def _row(project_id: str, span: dict[str, Any]) -> SpanRow:
@@ -264,7 +283,7 @@ def _row(project_id: str, span: dict[str, Any]) -> SpanRow:
         exception=span["status_message"] if status == "ERROR" else None,
         source="otel",
         start_json=orjson.dumps(
-            {"name": span["name"], "attributes": attrs, "resource": resource},
+            {"name": span["name"], "attributes": attrs, "resource": span["resource_json"]},
             default=str,
         ),
         end_json=None,

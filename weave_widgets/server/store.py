@@ -213,14 +213,17 @@ WHERE project_id = ? AND conversation_id IN (SELECT id FROM temp.wanted)
 ORDER BY conversation_id, started_at, span_id
 """
 # Markers of feedback anchored to a requested conversation, plus turn feedback that names no
-# conversation but whose trace has a span in one.
+# conversation but whose trace has a span in one. The join starts from those few feedback rows
+# and finds their spans by trace (CROSS JOIN fixes the order): left to itself SQLite walked
+# every requested span and probed feedback for each, 0.13-0.2 s for 10,000 ids.
 _MARKERS_QUERY = """
 SELECT conversation_id, marker FROM feedback
 WHERE project_id = ? AND marker IS NOT NULL
   AND conversation_id IN (SELECT id FROM temp.wanted)
 UNION ALL
 SELECT DISTINCT s.conversation_id, f.marker FROM feedback f
-JOIN spans s ON s.project_id = f.project_id AND s.trace_id = f.trace_id
+CROSS JOIN spans s INDEXED BY spans_by_trace
+  ON s.project_id = f.project_id AND s.trace_id = f.trace_id
 WHERE f.project_id = ? AND f.marker IS NOT NULL AND f.conversation_id IS NULL
   AND s.conversation_id IN (SELECT id FROM temp.wanted)
 """

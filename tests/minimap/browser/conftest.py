@@ -58,11 +58,13 @@ def browser() -> Iterator[Any]:
         instance.close()
 
 
-@pytest.fixture(scope="session")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    """A JupyterLab server on loopback whose kernels can import weave_widgets."""
-    state = tmp_path_factory.mktemp("lab-state")
-    root = tmp_path_factory.mktemp("lab-root")
+def jupyter_server(
+    tmp_path_factory: pytest.TempPathFactory, app: str, extra: list[str]
+) -> Iterator[Lab]:
+    """A Jupyter front end (``python -m <app>``) on loopback whose kernels import
+    weave_widgets; JupyterLab and Notebook 7 share the server and the settings layout."""
+    state = tmp_path_factory.mktemp(f"{app}-state")
+    root = tmp_path_factory.mktemp(f"{app}-root")
     settings = state / "settings" / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True)
     (settings / "notification.jupyterlab-settings").write_text(
@@ -81,17 +83,15 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         ),
     }
     command = [
-        sys.executable, "-m", "jupyterlab", "--no-browser",
+        sys.executable, "-m", app, "--no-browser",
         "--ServerApp.open_browser=False", "--ServerApp.ip=127.0.0.1",
         f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-        "--LabApp.news_url=None",
-        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-        "--LabApp.extension_manager=readonly",
+        *extra,
     ]  # fmt: skip
     if os.geteuid() == 0:
         command.append("--ServerApp.allow_root=True")
-    log = (state / "lab.log").open("wb")
+    log = (state / "server.log").open("wb")
     proc = subprocess.Popen(
         command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )
@@ -105,7 +105,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
             if proc.poll() is not None or time.monotonic() > deadline:
                 log.close()
                 raise RuntimeError(
-                    f"JupyterLab did not start: {(state / 'lab.log').read_text()[-2000:]}"
+                    f"{app} did not start: {(state / 'server.log').read_text()[-2000:]}"
                 ) from None
             time.sleep(0.1)
     yield instance
@@ -115,3 +115,23 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     except subprocess.TimeoutExpired:
         proc.kill()
     log.close()
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    """A JupyterLab server on loopback whose kernels can import weave_widgets."""
+    yield from jupyter_server(
+        tmp_path_factory,
+        "jupyterlab",
+        [
+            "--LabApp.news_url=None",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            "--LabApp.extension_manager=readonly",
+        ],
+    )
+
+
+@pytest.fixture(scope="session")
+def notebook7(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    """A Notebook 7 server on loopback whose kernels can import weave_widgets."""
+    yield from jupyter_server(tmp_path_factory, "notebook", [])
