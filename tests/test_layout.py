@@ -190,6 +190,8 @@ def test_top_level_names() -> None:
         "WeaveClient",
         "conversation_data",
         "errors",
+        "Link",
+        "link",
     }
     from weave_widgets import ConversationMinimap  # noqa: F401  (the README's import)
 

@@ -9,6 +9,7 @@ parts (the server, Altair) load only when first used.
 from typing import Any
 
 from weave_widgets import errors
+from weave_widgets._link import Link, link
 from weave_widgets.client import AsyncWeaveClient, WeaveClient, use_local_server
 from weave_widgets.data import ConversationData, conversation_data, use_views
 from weave_widgets.minimap import ConversationMinimap
@@ -36,7 +37,9 @@ __all__ = [
     "AsyncWeaveClient",
     "ConversationData",
     "ConversationMinimap",
+    "Link",
     "WeaveClient",
     "conversation_data",
     "errors",
+    "link",
 ]

@@ -80,6 +80,11 @@ ColorBy = Literal["category", "status"]
 COLOR_MODES: Final[tuple[ColorBy, ...]] = get_args(ColorBy)
 """What a span mark's fill shows (ERROR spans are drawn in the error colour either way)."""
 
+Align = Literal["none", "turn"]
+ALIGN_MODES: Final[tuple[Align, ...]] = get_args(Align)
+"""How rows line up: ``none`` (each row's spans end to end) or ``turn`` (turn k of every row in
+column k, to compare rows and cohorts turn by turn)."""
+
 ThemeOption = Literal["auto", "light", "dark"]
 THEME_OPTIONS: Final[tuple[ThemeOption, ...]] = get_args(ThemeOption)
 """The widget's theme: ``auto`` follows the host (JupyterLab, VS Code, the OS)."""
@@ -100,6 +105,30 @@ CATEGORY_COLORS: Final[dict[str, str]] = {
     "other": "#8a8f98",
 }
 """Fill colour per category, chosen to stay apart from the error red for colour-blind users."""
+
+MAX_CATEGORIES: Final = 32
+"""The most categories one ``ConversationData`` may carry (``data.with_categories``): the widget
+keeps one bit per category for each row's filter mask."""
+EXTRA_CATEGORY_COLORS: Final[tuple[str, ...]] = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#9467bd",
+    "#17becf",
+    "#bcbd22",
+    "#8c564b",
+    "#e377c2",
+    "#2ca02c",
+    "#7f7f7f",
+    "#393b79",
+    "#637939",
+    "#8c6d31",
+    "#7b4173",
+    "#3182bd",
+    "#e6550d",
+    "#31a354",
+)
+"""Colours given, in turn, to a user's own categories that name none (after the unused ones of
+``CATEGORY_COLORS``); none is the error red."""
 
 STATUS_COLORS: Final[dict[StatusCode, str]] = {
     "OK": "#2e9e5b",
@@ -126,11 +155,14 @@ NO_RATING_COLOR_DARK: Final = "#b7bdc6"
 """Badge colour of a rating that is not a finite number (dark theme)."""
 
 
-def palette() -> dict[str, object]:
-    """The category and status palette as plain JSON, for the payload (code order)."""
+def palette(category_colors: dict[str, str] | None = None) -> dict[str, object]:
+    """The category and status palette as plain JSON, for the payload (code order).
+    ``category_colors`` (name to colour, in code order) replaces the built-in categories when
+    the data carries its own (``ConversationData.with_categories``)."""
+    colors = CATEGORY_COLORS if category_colors is None else category_colors
     return {
-        "categories": list(CATEGORIES),
-        "category_colors": [CATEGORY_COLORS[c] for c in CATEGORIES],
+        "categories": list(colors),
+        "category_colors": list(colors.values()),
         "statuses": list(STATUS_CODES),
         "status_colors": [STATUS_COLORS[s] for s in STATUS_CODES],
     }

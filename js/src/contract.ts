@@ -6,6 +6,8 @@
 /** The payload's magic bytes and format version. */
 export const PAYLOAD_MAGIC = "WWMM";
 export const PAYLOAD_VERSION = 1;
+/** The most categories a payload may carry (one bit each in a row's filter mask). */
+export const MAX_CATEGORIES = 32;
 
 /** Span statuses in code order: a span's status code is its index. */
 export const STATUSES = ["UNSET", "OK", "ERROR"] as const;
@@ -64,6 +66,10 @@ export type MessageRole = (typeof MESSAGE_ROLES)[number];
 export const TRANSCRIPT_FIELDS = ["conversation_id", "trace_id", "turn_index", "message_index", "kind", "role", "agent_name", "text", "tool_name", "tool_arguments", "tool_result", "model", "tokens", "cost", "status", "duration_ms", "span_id", "error_type", "error_message"] as const;
 export type TranscriptField = (typeof TRANSCRIPT_FIELDS)[number];
 
+/** How rows line up (turn: by turn). */
+export const ALIGN_MODES = ["none", "turn"] as const;
+export type Align = (typeof ALIGN_MODES)[number];
+
 /** The direction each sort key starts in (true: descending). */
 export const SORT_DESCENDING: Readonly<Record<SortKey, boolean>> = {
   input: false,
@@ -115,6 +121,10 @@ export interface Selected {
   trace_id: string;
 }
 
+/** Span columns the `highlight` trait can match on. */
+export const HIGHLIGHT_KEYS = ["operation_name", "category", "status"] as const;
+export type HighlightKey = (typeof HIGHLIGHT_KEYS)[number];
+
 /** The synced traits of ConversationMinimap (the anywidget model's state). */
 export interface Traits {
   /** The binary columnar payload (weave_widgets.minimap._payload) when embedded, else empty: views ask for the data with a message. */
@@ -132,11 +142,23 @@ export interface Traits {
   time_axis: TimeAxis;
   scale: Scale;
   color_by: ColorBy;
+  /** turn: turn k of every row in column k. */
+  align: Align;
   theme: ThemeOption;
   /** Maximum height of the rows area in px. */
   height: number;
   /** {} or {conversation_id, trace_id, span_id} */
   selected: Partial<Selected>;
+  /** Conversation ids picked by row label (click, shift-click, drag), in row order. */
+  selected_conversations: string[];
+  /** Only these conversations are shown (null: all); set by linked charts. */
+  filter_conversations: string[] | null;
+  /** Spans to light up: {operation_name, category, status: [values]}, all must match. */
+  highlight: Partial<Record<HighlightKey, string[]>>;
+  /** Cohorts: {labels, codes (a label index per conversation)}; set by group_by. */
+  groups: { labels?: string[]; codes?: number[] };
+  /** Labels of the groups shown folded. */
+  collapsed_groups: string[];
 }
 
 /** The Python defaults of the traits, for a model that lacks one. */
@@ -150,7 +172,13 @@ export const TRAIT_DEFAULTS: Readonly<Omit<Traits, "payload" | "snapshot">> = {
   time_axis: "shared",
   scale: "sqrt",
   color_by: "category",
+  align: "none",
   theme: "auto",
   height: 480,
   selected: {},
+  selected_conversations: [],
+  filter_conversations: null,
+  highlight: {},
+  groups: {},
+  collapsed_groups: [],
 };

@@ -1,6 +1,6 @@
 // Binary payload -> typed arrays and string tables.
 // Mirrors the format documented at the top of weave_widgets/minimap/_payload.py.
-import { CATEGORIES, type Category, PAYLOAD_MAGIC, PAYLOAD_VERSION, STATUSES, type Status } from "./contract";
+import { MAX_CATEGORIES, PAYLOAD_MAGIC, PAYLOAD_VERSION, STATUSES, type Status } from "./contract";
 
 export type UintArray = Uint8Array | Uint16Array | Uint32Array;
 
@@ -10,9 +10,10 @@ export interface StringTable {
   get(i: number): string;
 }
 
-/** Names and colours by code, as the payload carries them (always the contract's codes). */
+/** Names and colours by code, as the payload carries them: the contract's statuses; the data's
+ * categories (the built-in ones, or the user's own from `ConversationData.with_categories`). */
 export interface Palette {
-  categories: readonly Category[];
+  categories: readonly string[];
   categoryColors: string[];
   statuses: readonly Status[];
   statusColors: string[];
@@ -67,7 +68,7 @@ export interface MinimapData {
   reasons: StringTable;
   /** Per conversation: bit s set when it has a span of status s (resp. category c). */
   statusMask: Uint8Array;
-  categoryMask: Uint8Array;
+  categoryMask: Uint32Array;
 }
 
 interface ColumnInfo {
@@ -184,12 +185,11 @@ function groupRatings(ratingFeedback: Uint32Array, nFeedback: number): { start: 
   return { start, order };
 }
 
-function masks(offsets: Uint32Array, codes: Uint8Array, n: number): Uint8Array {
-  const out = new Uint8Array(n);
-  for (let c = 0; c < n; c++) {
+function masks<T extends Uint8Array | Uint32Array>(offsets: Uint32Array, codes: Uint8Array, out: T): T {
+  for (let c = 0; c < out.length; c++) {
     let m = 0;
     for (let s = offsets[c]; s < offsets[c + 1]; s++) m |= 1 << codes[s];
-    out[c] = m;
+    out[c] = m >>> 0;
   }
   return out;
 }
@@ -198,21 +198,29 @@ function sameNames(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((name, i) => name === b[i]);
 }
 
-/** The payload's palette, refused unless its codes are the contract's (codes index names). */
+/** The payload's palette: statuses refused unless their codes are the contract's; categories are
+ * the data's own, 1 to MAX_CATEGORIES names, each with a colour. */
 function checkedPalette(palette: Meta["palette"]): Palette {
-  for (const [what, sent, known] of [
-    ["status", palette.statuses, STATUSES],
-    ["category", palette.categories, CATEGORIES],
-  ] as const) {
-    if (!sameNames(sent, known)) {
-      throw new Error(
-        `minimap payload: its ${what} codes [${sent.join(", ")}] differ from this widget's [${known.join(", ")}]; ` +
-          "rebuild the widget bundle from the same weave-widgets version",
-      );
-    }
+  if (!sameNames(palette.statuses, STATUSES)) {
+    throw new Error(
+      `minimap payload: its status codes [${palette.statuses.join(", ")}] differ from this widget's [${STATUSES.join(", ")}]; ` +
+        "rebuild the widget bundle from the same weave-widgets version",
+    );
+  }
+  const names = palette.categories;
+  if (
+    names.length < 1 ||
+    names.length > MAX_CATEGORIES ||
+    palette.category_colors.length !== names.length ||
+    new Set(names).size !== names.length
+  ) {
+    throw new Error(
+      `minimap payload: ${names.length} categories with ${palette.category_colors.length} colours; ` +
+        `expected 1 to ${MAX_CATEGORIES} distinct names, one colour each`,
+    );
   }
   return {
-    categories: CATEGORIES,
+    categories: names,
     categoryColors: palette.category_colors,
     statuses: STATUSES,
     statusColors: palette.status_colors,
@@ -233,6 +241,11 @@ export async function decodePayload(raw: Uint8Array): Promise<MinimapData> {
   const spanOffsets = num<Uint32Array>("span_offsets");
   const spanStatus = num<Uint8Array>("span_status");
   const spanCategory = num<Uint8Array>("span_category");
+  for (let s = 0; s < spanCategory.length; s++) {
+    if (spanCategory[s] >= palette.categories.length) {
+      throw new Error(`minimap payload: span ${s} has category code ${spanCategory[s]} of ${palette.categories.length}`);
+    }
+  }
   const n = meta.n_conversations;
   const ratings = groupRatings(num<Uint32Array>("rating_feedback"), meta.n_feedback);
   return {
@@ -279,7 +292,7 @@ export async function decodePayload(raw: Uint8Array): Promise<MinimapData> {
     ratingReason: num("rating_reason"),
     ratingReasonNone: NONE[info("rating_reason").dtype],
     reasons: str("reasons"),
-    statusMask: masks(spanOffsets, spanStatus, n),
-    categoryMask: masks(spanOffsets, spanCategory, n),
+    statusMask: masks(spanOffsets, spanStatus, new Uint8Array(n)),
+    categoryMask: masks(spanOffsets, spanCategory, new Uint32Array(n)),
   };
 }

@@ -5,6 +5,7 @@ import { formatDuration } from "./format";
 import { hitTest, type Hit } from "./hittest";
 import { type Focus, keyAction } from "./keyboard";
 import { type Columns, nearestSpan, ROW, type RowGeometry } from "./layout";
+import { pickMode, type PickMode } from "./selection";
 import { fillTooltip, type Line, markerTooltip, rowLines, spanLines } from "./tooltip";
 
 /** What interaction reads and drives in the view. */
@@ -26,6 +27,10 @@ export interface InteractionHost {
   schedule(): void;
   select(row: number, span: number): void;
   clearSelection(): void;
+  /** Row-label multi-selection: a press, the pressed pointer over another row, the release. */
+  pressLabel(row: number, mode: PickMode): void;
+  dragLabel(row: number): void;
+  releaseLabel(): void;
 }
 
 export class Interaction {
@@ -46,6 +51,8 @@ export class Interaction {
         this.host.schedule();
       }),
       listen(canvas, "click", (e) => this.onClick(e)),
+      listen(canvas, "mousedown", (e) => this.onPress(e)),
+      listen(canvas.ownerDocument, "mouseup", () => this.host.releaseLabel()),
       listen(scroll, "keydown", (e) => this.onKey(e)),
       // A tooltip opened from the keyboard goes when focus or a click goes elsewhere.
       listen(scroll, "blur", () => this.hideTooltip()),
@@ -68,22 +75,31 @@ export class Interaction {
     );
   }
 
+  private onPress(e: MouseEvent): void {
+    if (e.button !== 0) return;
+    const hit = this.hitAt(e);
+    if (hit.kind !== "label") return;
+    e.preventDefault();
+    this.host.pressLabel(hit.row, pickMode(e));
+  }
+
   private onHover(e: MouseEvent): void {
     const host = this.host;
     const data = host.data;
     const hit = this.hitAt(e);
     const row = hit.kind === "none" ? -1 : hit.row;
+    if (e.buttons & 1 && row >= 0) host.dragLabel(row);
     if (row !== host.hoverRow) {
       host.hoverRow = row;
       host.schedule();
     }
-    if (!data || hit.kind === "none" || hit.kind === "row") {
+    if (!data || hit.kind === "none" || hit.kind === "row" || host.rows[hit.row] >= data.nConversations) {
       host.canvas.style.cursor = "default";
       this.hideTooltip();
       return;
     }
     const c = host.rows[hit.row];
-    host.canvas.style.cursor = hit.kind === "span" ? "pointer" : "default";
+    host.canvas.style.cursor = hit.kind === "span" || hit.kind === "label" ? "pointer" : "default";
     const lines =
       hit.kind === "span"
         ? spanLines(data, data.spanOffsets[c] + hit.span)
@@ -117,6 +133,7 @@ export class Interaction {
       host.rows.length,
       (row) => {
         const c = host.rows[row];
+        if (c >= data.nConversations) return 0; // a cohort header
         return data.spanOffsets[c + 1] - data.spanOffsets[c];
       },
       { firstRow, spanNear },
@@ -141,6 +158,11 @@ export class Interaction {
   private announce(data: MinimapData, focus: Focus, selected: boolean): void {
     const host = this.host;
     const c = host.rows[focus.row];
+    if (c >= data.nConversations) {
+      host.live.textContent = "Group header: click to fold or unfold, shift-click to select its conversations";
+      this.hideTooltip();
+      return;
+    }
     const conversation = data.conversationIds.get(c);
     if (focus.span < 0) {
       host.live.textContent = `Conversation ${conversation}: no spans`;

@@ -2,6 +2,7 @@
 import { type ColorBy, STATUS_CODE } from "./contract";
 import type { MinimapData } from "./decode";
 import { formatDuration, plural } from "./format";
+import type { GroupSummary } from "./cohorts";
 import { type Columns, FRAME_BAND, type MarkerItem, ROW, type RowGeometry, type RowLayout } from "./layout";
 import { spanMatches } from "./rows";
 import { type Theme, ratingColor } from "./theme";
@@ -22,6 +23,12 @@ export interface Frame {
   focus: { row: number; span: number } | null;
   /** Selected span as (conversation index, span position in the row), or null. */
   selected: { conversation: number; span: number } | null;
+  /** 1 per conversation picked by its row label (multi-selection), or null. */
+  picked?: Uint8Array | null;
+  /** 1 per span lit up by a linked view, or null. */
+  lit?: Uint8Array | null;
+  /** The cohort summary when visible row ``row`` is a group header, else null. */
+  group?: (row: number) => GroupSummary | null;
   geometry: (row: number) => RowGeometry;
 }
 
@@ -225,6 +232,49 @@ function ring(ctx: CanvasRenderingContext2D, x: number, y: number, w: number, h:
   ctx.setLineDash([]);
 }
 
+/** Mark the spans of conversation ``c`` that a linked view lights up: an accent bar under each, and a ring. */
+function drawLit(ctx: CanvasRenderingContext2D, f: Frame, c: number, top: number, layout: RowLayout): void {
+  const lit = f.lit as Uint8Array;
+  const start = f.data.spanOffsets[c];
+  ctx.fillStyle = f.theme.accent;
+  for (let i = 0; i < layout.x.length; i++) {
+    if (!lit[start + i]) continue;
+    ctx.fillRect(layout.x[i], top + ROW.trackHeight + 2, Math.max(2, layout.w[i]), 3);
+    ring(ctx, layout.x[i], top, Math.max(1, layout.w[i]), ROW.trackHeight, f.theme.accent, false);
+  }
+}
+
+/** A cohort's header row: fold triangle, label, and its summary (count, error rate, median duration, mean rating). */
+function drawGroupHeader(ctx: CanvasRenderingContext2D, f: Frame, g: GroupSummary, y: number): void {
+  const { theme, width } = f;
+  ctx.fillStyle = theme.rowSelected;
+  ctx.fillRect(0, y, width, ROW.height);
+  ctx.fillStyle = theme.divider;
+  ctx.fillRect(0, y + ROW.height - 1, width, 1);
+  ctx.fillStyle = theme.foreground;
+  ctx.beginPath();
+  if (g.collapsed) {
+    ctx.moveTo(12, y + 14);
+    ctx.lineTo(20, y + 20);
+    ctx.lineTo(12, y + 26);
+  } else {
+    ctx.moveTo(10, y + 16);
+    ctx.lineTo(22, y + 16);
+    ctx.lineTo(16, y + 24);
+  }
+  ctx.fill();
+  ctx.font = `700 13px ${theme.font}`;
+  ctx.textBaseline = "middle";
+  const label = fitText(ctx, g.label, f.cols.labelWidth - 34);
+  ctx.fillText(label, 30, y + ROW.height / 2);
+  const rating = Number.isFinite(g.meanRating) ? ` · mean rating ${g.meanRating.toFixed(2)}` : "";
+  const median = Number.isFinite(g.medianMs) ? ` · median ${formatDuration(g.medianMs)}` : "";
+  const text = `${plural(g.count, "conversation")} · ${Math.round(100 * g.errorRate)}% with errors${median}${rating}`;
+  ctx.font = `12px ${theme.font}`;
+  ctx.fillStyle = g.errorRate > 0 ? theme.foreground : theme.muted;
+  ctx.fillText(fitText(ctx, text, width - f.cols.trackX - 8), f.cols.trackX, y + ROW.height / 2);
+}
+
 /** Draw the rows visible in the frame's viewport. */
 export function draw(ctx: CanvasRenderingContext2D, f: Frame): void {
   const { theme, width, height, scrollTop, dpr, data, rows } = f;
@@ -236,8 +286,14 @@ export function draw(ctx: CanvasRenderingContext2D, f: Frame): void {
   for (let r = first; r <= last; r++) {
     const c = rows[r];
     const y = r * ROW.height - scrollTop;
+    const group = f.group?.(r);
+    if (group) {
+      drawGroupHeader(ctx, f, group, y);
+      continue;
+    }
     const isSelectedRow = f.selected?.conversation === c;
-    const background = isSelectedRow ? theme.rowSelected : r === f.hoverRow ? theme.rowHover : r % 2 ? theme.rowAlt : "";
+    const isPicked = f.picked?.[c] === 1;
+    const background = isSelectedRow || isPicked ? theme.rowSelected : r === f.hoverRow ? theme.rowHover : r % 2 ? theme.rowAlt : "";
     if (background) {
       ctx.fillStyle = background;
       ctx.fillRect(0, y, width, ROW.height);
@@ -248,6 +304,11 @@ export function draw(ctx: CanvasRenderingContext2D, f: Frame): void {
     drawSpans(ctx, f, c, y, geometry.spans);
     drawMarkers(ctx, f, y, geometry.markers);
     const top = y + ROW.trackTop;
+    if (isPicked) {
+      ctx.fillStyle = theme.accent;
+      ctx.fillRect(0, y + 2, 4, ROW.height - 4);
+    }
+    if (f.lit) drawLit(ctx, f, c, top, geometry.spans);
     // A framing span's ring goes round its band; any other span's round its mark.
     const markH = ROW.trackHeight - FRAME_BAND - 1;
     const ringTop = (i: number): number => (geometry.spans.frame[i] ? top + markH + 1 : top);

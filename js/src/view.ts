@@ -7,6 +7,9 @@ import type { Focus } from "./keyboard";
 import { type Columns, columns, layoutMarkers, layoutRow, ROW, type RowAxis, type RowGeometry, rowWeight } from "./layout";
 import { draw } from "./render";
 import { maskOf, matchingSpans, visibleRows } from "./rows";
+import { layoutAligned, turnColumns } from "./align";
+import { type GroupSummary, groupRows, hasGroups, isHeader } from "./cohorts";
+import { keepConversations, litSpans, type PickMode, RowSelection } from "./selection";
 import { CSS } from "./styles";
 import { type HookHost, installAutomationHooks } from "./testhooks";
 import { detectTheme, THEMES, type Theme, themeVariables, watchTheme } from "./theme";
@@ -14,6 +17,10 @@ import { type Channel, prefetchedOf, SearchBox, TranscriptPanel } from "./transc
 import { conversationIndex, type Message, type Model, ModelSync, OPTION_TRAITS, type SpanRef } from "./sync";
 
 const MIN_HEIGHT = 2 * ROW.height;
+const EMPTY_GEOMETRY: RowGeometry = {
+  spans: { x: new Float64Array(0), w: new Float64Array(0), frame: new Uint8Array(0), turnX: new Float64Array(0), dividers: [], end: 0 },
+  markers: [],
+};
 /** Options that change which rows show or their order. */
 const ROW_ORDER_TRAITS: ReadonlySet<string> = new Set(["sort_by", "sort_descending", "filter_status", "filter_category", "filter_has_feedback"]);
 const CACHE_LIMIT = 4000;
@@ -29,12 +36,20 @@ export class MinimapView implements InteractionHost, HookHost {
   data: MinimapData | null = null;
   /** Visible rows: conversation indices in display order. */
   rows: Uint32Array = new Uint32Array(0);
+  /** The conversations that pass the filters, in order, without cohort headers or folds. */
+  private conversationRows: Uint32Array = new Uint32Array(0);
   cols: Columns = columns(800);
   hoverRow = -1;
   /** The time axis rows are laid out on (shared: the longest visible row is full width). */
   axis: RowAxis = { mode: "duration", scale: "sqrt", shared: true, axisMax: 0 };
   focus: Focus | null = null;
   private selected: SpanRef | null = null;
+  /** Conversations picked by row label (`selected_conversations`). */
+  readonly picks = new RowSelection();
+  /** Spans a linked view lights up (`highlight`), or null. */
+  private lit: Uint8Array | null = null;
+  /** Group header summaries by group code, when grouped (`groups`). */
+  private summaries: GroupSummary[] = [];
   private readonly doc: Document;
   private readonly spacer: HTMLDivElement;
   private readonly controls: Controls;
@@ -125,6 +140,12 @@ export class MinimapView implements InteractionHost, HookHost {
     });
     for (const name of OPTION_TRAITS) sync.onChange(name, () => this.applyOptions(ROW_ORDER_TRAITS.has(name)));
     sync.onChange("selected", () => this.applySelected(true));
+    sync.onChange("selected_conversations", () => this.applyPicks());
+    sync.onChange("filter_conversations", () => this.applyOptions(true));
+    sync.onChange("highlight", () => this.applyHighlight());
+    sync.onChange("groups", () => this.applyOptions(true));
+    sync.onChange("align", () => this.applyOptions(false));
+    sync.onChange("collapsed_groups", () => this.applyOptions(false));
     sync.onChange("height", () => this.resize());
     sync.onChange("theme", () => this.applyTheme());
     this.disposers.push(watchTheme(this.root, () => this.applyTheme()));
@@ -155,14 +176,15 @@ export class MinimapView implements InteractionHost, HookHost {
     let anyCapped = false;
     if (data) for (let c = 0; c < data.nConversations && !anyCapped; c++) anyCapped = data.atSpanCap[c] === 1;
     this.controls.update(this.sync.options(), data?.palette ?? null, anyCapped);
-    const shown = this.rows.length;
+    // Counts are over the conversations that pass the filters, cohort headers and folds aside.
+    const shown = this.conversationRows.length;
     const options = this.sync.options();
     const statusMask = data ? maskOf(data.palette.statuses, options.filter_status) : 0;
     const categoryMask = data ? maskOf(data.palette.categories, options.filter_category) : 0;
-    const spans = data ? matchingSpans(data, this.rows, statusMask, categoryMask) : 0;
+    const spans = data ? matchingSpans(data, this.conversationRows, statusMask, categoryMask) : 0;
     this.controls.summary.textContent = summaryText(data, shown, spans, Boolean(statusMask || categoryMask));
     let fullWidth = 0;
-    if (data) for (const c of this.rows) fullWidth = Math.max(fullWidth, data.wallTime[c]);
+    if (data) for (const c of this.conversationRows) fullWidth = Math.max(fullWidth, data.wallTime[c]);
     this.controls.key.textContent = keyText(options, fullWidth);
     this.scroll.setAttribute(
       "aria-label",
@@ -196,6 +218,8 @@ export class MinimapView implements InteractionHost, HookHost {
     this.root.dataset.ready = "0";
     this.recomputeRows();
     this.applySelected(false);
+    this.picks.setIds(data, this.sync.get("selected_conversations"));
+    this.lit = litSpans(data, this.sync.get("highlight"));
     this.resize();
   }
 
@@ -260,8 +284,19 @@ export class MinimapView implements InteractionHost, HookHost {
       : new Uint32Array(0);
     const matches = this.searchMatches;
     if (matches) this.rows = this.rows.filter((c) => matches.has(c));
+    if (this.data) this.rows = keepConversations(this.data, this.rows, this.sync.get("filter_conversations"));
+    this.conversationRows = this.rows;
     this.axis = { mode: options.width_mode, scale: options.scale, shared: options.time_axis === "shared", axisMax: 0 };
     if (this.data) for (const c of this.rows) this.axis.axisMax = Math.max(this.axis.axisMax, rowWeight(this.data, c, options.width_mode, options.scale));
+    this.summaries = [];
+    if (this.data) {
+      const groups = this.sync.get("groups");
+      if (hasGroups(this.data, groups)) {
+        const grouped = groupRows(this.data, this.rows, groups, this.sync.get("collapsed_groups"));
+        this.rows = grouped.rows;
+        this.summaries = grouped.summaries;
+      }
+    }
     this.updateControls();
   }
 
@@ -329,7 +364,84 @@ export class MinimapView implements InteractionHost, HookHost {
     this.schedule();
   }
 
+  private applyPicks(): void {
+    this.picks.setIds(this.data, this.sync.get("selected_conversations"));
+    this.root.dataset.picked = String(this.picks.size);
+    this.schedule();
+  }
+
+  private applyHighlight(): void {
+    this.lit = this.data ? litSpans(this.data, this.sync.get("highlight")) : null;
+    let n = 0;
+    if (this.lit) for (let s = 0; s < this.lit.length; s++) n += this.lit[s];
+    this.root.dataset.lit = String(n);
+    this.schedule();
+  }
+
   // ---- view -> model -------------------------------------------------------------------------
+
+  /** A press on the label of visible row ``row`` (click, shift-click, ctrl/cmd-click): starts a drag. */
+  pressLabel(row: number, mode: PickMode): void {
+    const data = this.data;
+    if (data && isHeader(data, this.rows[row])) {
+      const g = this.rows[row] - data.nConversations;
+      if (mode === "replace") this.toggleGroup(g);
+      else this.pickGroup(g);
+      return;
+    }
+    this.picks.press(this.rows, row, mode);
+    this.schedule();
+  }
+
+  /** Fold or unfold group ``g`` (a click on its header). */
+  toggleGroup(g: number): void {
+    const label = this.summaries[g]?.label;
+    if (label === undefined) return;
+    const collapsed = this.sync.get("collapsed_groups");
+    const next = collapsed.includes(label) ? collapsed.filter((l) => l !== label) : [...collapsed, label];
+    this.sync.set("collapsed_groups", next);
+  }
+
+  /** Add every conversation of group ``g`` that passes the filters to the picked rows (shift- or ctrl-click on its header). */
+  pickGroup(g: number): void {
+    const data = this.data;
+    if (!data) return;
+    const codes = this.sync.get("groups").codes ?? [];
+    const rows = visibleRows(data, {
+      sortBy: "input",
+      descending: false,
+      filterStatus: this.sync.get("filter_status"),
+      filterCategory: this.sync.get("filter_category"),
+      filterHasFeedback: this.sync.get("filter_has_feedback"),
+    });
+    const kept = keepConversations(data, rows, this.sync.get("filter_conversations"));
+    for (const c of kept) if (codes[c] === g) this.picks.picked[c] = 1;
+    const ids = this.picks.ids(data, this.rows);
+    this.root.dataset.picked = String(ids.length);
+    this.sync.set("selected_conversations", ids);
+    this.schedule();
+  }
+
+  /** The summary of the group whose header is visible row ``row``, or null. */
+  groupAt(row: number): GroupSummary | null {
+    const data = this.data;
+    const c = this.rows[row];
+    return data && c !== undefined && isHeader(data, c) ? (this.summaries[c - data.nConversations] ?? null) : null;
+  }
+
+  /** The pressed pointer moved over visible row ``row``. */
+  dragLabel(row: number): void {
+    if (this.picks.extend(this.rows, row)) this.schedule();
+  }
+
+  /** The pointer was released: write the picked conversations back to the model. */
+  releaseLabel(): void {
+    if (!this.picks.release() || !this.data) return;
+    const ids = this.picks.ids(this.data, this.rows);
+    this.root.dataset.picked = String(ids.length);
+    this.live.textContent = `${ids.length} conversation${ids.length === 1 ? "" : "s"} selected`;
+    this.sync.set("selected_conversations", ids);
+  }
 
   select(row: number, span: number): void {
     const data = this.data;
@@ -391,10 +503,14 @@ export class MinimapView implements InteractionHost, HookHost {
   geometry(row: number): RowGeometry {
     const data = this.data as MinimapData;
     const c = this.rows[row];
+    if (isHeader(data, c)) return EMPTY_GEOMETRY;
     let g = this.cache.get(c);
     if (!g) {
       if (this.cache.size > CACHE_LIMIT) this.cache.clear();
-      const spans = layoutRow(data, c, this.cols, this.axis);
+      const spans =
+        this.sync.get("align") === "turn"
+          ? layoutAligned(data, c, this.cols, this.axis.mode, this.axis.scale, turnColumns(data))
+          : layoutRow(data, c, this.cols, this.axis);
       g = { spans, markers: layoutMarkers(data, c, spans, this.cols) };
       this.cache.set(c, g);
     }
@@ -460,6 +576,9 @@ export class MinimapView implements InteractionHost, HookHost {
       hoverRow: this.hoverRow,
       focus: this.focus,
       selected: this.selected,
+      picked: this.picks.picked,
+      lit: this.lit,
+      group: (row) => this.groupAt(row),
       geometry: (row) => this.geometry(row),
     });
     performance.measure("weave-minimap:frame", { start: t0, end: performance.now() });

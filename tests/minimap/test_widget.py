@@ -76,9 +76,15 @@ def test_defaults_and_payload(widget: ConversationMinimap, data: ConversationDat
         "time_axis": "shared",
         "scale": "sqrt",
         "color_by": "category",
+        "align": "none",
         "theme": "auto",
         "height": 480,
         "selected": {},
+        "selected_conversations": [],
+        "filter_conversations": None,
+        "highlight": {},
+        "groups": {},
+        "collapsed_groups": [],
     }
     assert widget.data is data
     assert widget.payload == b""  # not saved: views ask for the data

@@ -111,9 +111,18 @@ def test_explore_uses_the_server_it_is_given(
     assert f"server {local_server} project {project_id}" in text
     assert "wrote 12 demo conversations" in text
     assert "conversations=12" in text
-    assert "tool spans " in text
-    assert "error turns " in text
-    assert "selected " in text
-    assert " of 12" in text
-    assert mimetypes(notebook).count(WIDGET_VIEW) == 2  # minimap widget, chart
+    assert re.search(r"turns \d+ error turns \d+", text)
+    assert re.search(r"observer saw \[(\d+)\] selected \1 of 12", text), text
+    assert "categories ['tools', 'model calls', 'context', 'agent']" in text
+    assert "highlight {} rows kept None" in text
+    # the grouped minimap, and five charts as JupyterChart widgets (turn profile twice,
+    # durations by my categories, the two linked charts)
+    assert mimetypes(notebook).count(WIDGET_VIEW) == 6
+    frames = [
+        o["data"]["text/plain"]
+        for cell in notebook.cells
+        for o in cell.get("outputs", [])
+        if "text/html" in o.get("data", {})
+    ]
+    assert any("conversation_id" in f and "n_errors" in f for f in frames)  # the selection
     assert_offline(notebook)

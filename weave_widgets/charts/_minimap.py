@@ -108,7 +108,7 @@ def minimap_chart(
         ),
     )
     x_title = "span position (one unit per bar)" if width_by == "uniform" else _X_TITLES[scale]
-    layers = [_bar_layer(bars, y, x_title, color_by, aggregate, layout)]
+    layers = [_bar_layer(bars, y, x_title, color_by, aggregate, layout, data.category_colors)]
     if aggregate == "span":
         layers.append(_turn_tick_layer(bars, y, layout))
     if show_feedback:
@@ -202,10 +202,18 @@ def _plain(column: pd.Series) -> pd.Series:
 
 
 def _bar_layer(
-    bars: pd.DataFrame, y: alt.Y, x_title: str, color_by: str, aggregate: str, layout: _RowLayout
+    bars: pd.DataFrame,
+    y: alt.Y,
+    x_title: str,
+    color_by: str,
+    aggregate: str,
+    layout: _RowLayout,
+    category_colors: dict[str, str],
 ) -> alt.Chart:
     legend = alt.Legend(orient="bottom", direction="horizontal")
-    color = category_color(legend) if color_by == "category" else status_color(legend)
+    color = (
+        category_color(legend, category_colors) if color_by == "category" else status_color(legend)
+    )
     is_error = alt.datum.status == "ERROR"
     tooltip = [
         alt.Tooltip("conversation_id:N", title="conversation"),

@@ -17,11 +17,17 @@ from weave_widgets.charts._style import (
     status_color,
 )
 from weave_widgets.data._frames import ConversationData
-from weave_widgets.palette import CATEGORIES, STATUS_COLORS
+from weave_widgets.palette import STATUS_COLORS
 
 LABEL_ROOM: Final = 1.18
 """The count axis of ``errors_by_operation`` reaches this factor of the longest bar, leaving
 room for the error-rate labels at the bar ends."""
+OPERATION_PICK: Final = "operation_pick"
+"""The point selection of ``errors_by_operation`` (fields ``operation_name`` and ``status``):
+a click on a bar segment picks those spans, which a linked minimap lights up."""
+DURATION_BRUSH: Final = "duration_brush"
+"""The interval selection of ``conversation_durations`` on ``total_duration_ms``: a linked
+minimap shows only the brushed conversations."""
 MAX_TURN_TICKS: Final = 16
 """At most this many labelled turns on the x axis of ``ratings_by_turn``."""
 
@@ -50,10 +56,13 @@ def errors_by_operation(data: ConversationData, *, top: int = 25) -> alt.LayerCh
     stacked = stacked[stacked["n"] > 0].astype({"operation_name": object})
     order = list(totals.index)
     y = alt.Y("operation_name:N", sort=order, title="operation", axis=alt.Axis(labelLimit=200))
+    pick = alt.selection_point(name=OPERATION_PICK, fields=["operation_name", "status"])
     bars = (
         alt.Chart(stacked)
         .mark_bar()
+        .add_params(pick)
         .encode(
+            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.35)),
             x=alt.X("n:Q", title="spans", stack="zero", scale=alt.Scale(domainMax=room)),
             y=y,
             color=status_color(),
@@ -96,9 +105,9 @@ def duration_by_category(
     quantiles = {"p05": 0.05, "q1": 0.25, "median": 0.5, "q3": 0.75, "p95": 0.95}
     stats = pd.DataFrame({name: grouped.quantile(q) for name, q in quantiles.items()})
     stats["n"] = grouped.size()
-    stats = stats.reindex([c for c in CATEGORIES if c in stats.index])
+    stats = stats.reindex([c for c in data.categories if c in stats.index])
     stats = stats.rename_axis("category").reset_index().astype({"category": object})
-    y = alt.Y("category:N", sort=list(CATEGORIES), title="category")
+    y = alt.Y("category:N", sort=list(data.categories), title="category")
     x_title = "span duration (ms" + (", log scale)" if scale == "log" else ")")
     base = alt.Chart(stats).encode(
         y=y,
@@ -119,7 +128,9 @@ def duration_by_category(
         axis=alt.Axis(labelOverlap="greedy", labelSeparation=6),
     )
     whisker = base.mark_rule(color="#555").encode(x=x, x2="p95:Q")
-    box = base.mark_bar(size=16).encode(x="q1:Q", x2="q3:Q", color=category_color())
+    box = base.mark_bar(size=16).encode(
+        x="q1:Q", x2="q3:Q", color=category_color(colors=data.category_colors)
+    )
     median = base.mark_tick(color="#1a1a1a", size=18, thickness=2).encode(x="median:Q")
     count = base.mark_text(align="left", dx=6, fontSize=10, color="#555").encode(
         x="p95:Q", text=alt.Text("n:Q", format=",")
@@ -219,3 +230,60 @@ def turns_per_conversation(data: ConversationData) -> alt.Chart:
         )
     )
     return bars
+
+
+def conversation_durations(data: ConversationData, *, bins: int = 30) -> alt.Chart:
+    """How many conversations took how long (summed span time, log-spaced bins), split by
+    whether they had errors; drag across it to brush a range (``DURATION_BRUSH``)."""
+    conv = data.conversations
+    ms = conv["total_duration_ms"].to_numpy(dtype=np.float64).clip(min=1.0)
+    top = float(ms.max()) if len(ms) else 10.0
+    edges = np.unique(np.geomspace(1.0, max(top, 10.0) * 1.0001, bins + 1))
+    which = np.clip(np.searchsorted(edges, ms, side="right") - 1, 0, len(edges) - 2)
+    has_errors = np.where(conv["n_errors"].to_numpy() > 0, "with errors", "no errors")
+    counts = (
+        pd.DataFrame({"bin": which, "errors": has_errors})
+        .value_counts()
+        .rename("conversations")
+        .reset_index()
+    )
+    counts["total_duration_ms"] = edges[counts["bin"].to_numpy()]
+    counts["bin_end"] = edges[counts["bin"].to_numpy() + 1]
+    brush = alt.selection_interval(name=DURATION_BRUSH, encodings=["x"])
+    chart: alt.Chart = (
+        alt.Chart(counts.drop(columns="bin"))
+        .mark_bar()
+        .add_params(brush)
+        .encode(
+            x=alt.X(
+                "total_duration_ms:Q",
+                title="conversation duration (ms, summed spans, log scale)",
+                scale=alt.Scale(type="log"),
+            ),
+            x2="bin_end:Q",
+            y=alt.Y("conversations:Q", stack="zero"),
+            color=alt.Color(
+                "errors:N",
+                title="",
+                scale=alt.Scale(
+                    domain=["no errors", "with errors"],
+                    range=[STATUS_COLORS["OK"], STATUS_COLORS["ERROR"]],
+                ),
+            ),
+            tooltip=[
+                alt.Tooltip("total_duration_ms:Q", title="from (ms)", format=",.0f"),
+                alt.Tooltip("bin_end:Q", title="to (ms)", format=",.0f"),
+                alt.Tooltip("errors:N"),
+                alt.Tooltip("conversations:Q"),
+            ],
+        )
+        .properties(
+            title=chart_title(
+                "Conversation durations",
+                subtitle=f"{len(conv):,} conversations; drag to brush a range",
+            ),
+            width=420,
+            height=200,
+        )
+    )
+    return chart

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any, Final
 
 import altair as alt
@@ -43,12 +44,17 @@ def chart_title(text: str, *, subtitle: str) -> alt.Title:
     return alt.Title(text, subtitle=subtitle, anchor="start")
 
 
-def category_color(legend: alt.Legend | None = None) -> alt.Color:
+def category_color(
+    legend: alt.Legend | None = None, colors: Mapping[str, str] | None = None
+) -> alt.Color:
+    """The category colour scale: the palette's, or the data's own (``data.category_colors``,
+    from ``with_categories``), in legend order."""
+    table = colors if colors is not None else {c: CATEGORY_COLORS[c] for c in CATEGORIES}
     return alt.Color(
         "category:N",
         title="category",
         legend=legend if legend is not None else alt.Legend(),
-        scale=alt.Scale(domain=list(CATEGORIES), range=[CATEGORY_COLORS[c] for c in CATEGORIES]),
+        scale=alt.Scale(domain=list(table), range=list(table.values())),
     )
 
 

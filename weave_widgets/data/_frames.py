@@ -22,12 +22,25 @@ from weave_widgets.models import (
     AgentConversationSpans,
     AgentConversationSpansRes,
 )
-from weave_widgets.palette import CATEGORIES, FEEDBACK_LEVELS, OPERATION_CATEGORIES
+from weave_widgets.palette import (
+    CATEGORIES,
+    CATEGORY_COLORS,
+    FEEDBACK_LEVELS,
+    OPERATION_CATEGORIES,
+)
 
 ViewFactory = Callable[..., Any]
 """Builds a view (the minimap widget, an Altair chart) of ``ConversationData``."""
 
 _views: dict[str, ViewFactory] = {}
+_derived: dict[str, Callable[..., Any]] = {}
+"""``data.turns`` and ``data.with_categories``, registered by ``weave_widgets.data`` (their
+modules import this one, so this one names them only at run time)."""
+
+
+def use_derived(*, turns: Callable[..., Any], with_categories: Callable[..., Any]) -> None:
+    """Name the functions behind ``ConversationData.turns`` and ``.with_categories``."""
+    _derived.update(turns=turns, with_categories=with_categories)
 
 
 def use_views(*, widget: ViewFactory, chart: ViewFactory) -> None:
@@ -102,6 +115,34 @@ class ConversationData:
     reader: Any = field(default=None, repr=False)
     """Where transcripts come from (a ``TranscriptReader``, e.g. the client that fetched
     these spans); None when the data was framed from an answer alone."""
+    category_colors: dict[str, str] = field(default_factory=lambda: dict(CATEGORY_COLORS))
+    """Colour of each category of ``spans["category"]``, in its order (``with_categories``)."""
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        """The span categories in legend (code) order: the palette's, or the user's own."""
+        return tuple(self.category_colors)
+
+    @property
+    def turns(self) -> pd.DataFrame:
+        """One row per turn (see ``weave_widgets.data.TURN_COLUMNS``), computed on each use."""
+        frame: pd.DataFrame = _derived["turns"](self)
+        return frame
+
+    def with_categories(
+        self,
+        categories: Any,
+        *,
+        column: str | None = None,
+        colors: dict[str, str] | None = None,
+    ) -> ConversationData:
+        """The same data with the user's own span categories (colours included), which the
+        widget, the charts and the frames then use. See
+        ``weave_widgets.data.with_categories``."""
+        made: ConversationData = _derived["with_categories"](
+            self, categories, column=column, colors=colors
+        )
+        return made
 
     def __repr__(self) -> str:
         return (
@@ -137,6 +178,7 @@ class ConversationData:
             project_id=self.project_id,
             window=self.window,
             reader=self.reader,
+            category_colors=dict(self.category_colors),
         )
 
 

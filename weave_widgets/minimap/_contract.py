@@ -28,7 +28,7 @@ import traitlets
 from weave_widgets import palette
 from weave_widgets.data._transcripts import MESSAGE_COLUMNS
 from weave_widgets.minimap import _payload
-from weave_widgets.minimap._widget import SELECTED_KEYS, ConversationMinimap
+from weave_widgets.minimap._widget import HIGHLIGHT_KEYS, SELECTED_KEYS, ConversationMinimap
 from weave_widgets.models import AGENT_SPAN_FEEDBACK_TYPES
 
 CONTRACT_TS = Path(__file__).resolve().parents[2] / "js" / "src" / "contract.ts"
@@ -110,9 +110,15 @@ ENUMERATIONS: tuple[Enumeration, ...] = (
         tuple(MESSAGE_COLUMNS),
         "Fields of a transcript message record (weave_widgets.data.MESSAGE_COLUMNS).",
     ),
+    Enumeration("ALIGN_MODES", "Align", palette.ALIGN_MODES, "How rows line up (turn: by turn)."),
 )
 
-TRAIT_TYPES: Mapping[str, str] = {"selected": "Partial<Selected>"}
+TRAIT_TYPES: Mapping[str, str] = {
+    "selected": "Partial<Selected>",
+    "filter_conversations": "string[] | null",
+    "highlight": "Partial<Record<HighlightKey, string[]>>",
+    "groups": "{ labels?: string[]; codes?: number[] }",
+}
 """TypeScript types of traits whose traitlets type says too little (a ``Dict``)."""
 
 
@@ -240,6 +246,9 @@ def _traits() -> list[str]:
     return [
         _doc("The clicked span, as the `selected` trait holds it (or `{}`).")
         + f"export interface Selected {{\n{selected}}}\n",
+        _doc("Span columns the `highlight` trait can match on.")
+        + f"export const HIGHLIGHT_KEYS = {_ts(HIGHLIGHT_KEYS)} as const;\n"
+        + "export type HighlightKey = (typeof HIGHLIGHT_KEYS)[number];\n",
         _doc("The synced traits of ConversationMinimap (the anywidget model's state).")
         + f"export interface Traits {{\n{fields}}}\n",
         _doc("The Python defaults of the traits, for a model that lacks one.")
@@ -260,6 +269,8 @@ def render() -> str:
         _doc("The payload's magic bytes and format version.")
         + f"export const PAYLOAD_MAGIC = {_ts(_payload.MAGIC.decode('ascii'))};\n"
         + f"export const PAYLOAD_VERSION = {_payload.VERSION};\n"
+        + _doc("The most categories a payload may carry (one bit each in a row's filter mask).")
+        + f"export const MAX_CATEGORIES = {palette.MAX_CATEGORIES};\n"
     )
     sections = [payload, *_enumerations(), *_sorting(), *_colours(), *_traits()]
     return header + "\n" + "\n".join(sections)

@@ -12,7 +12,10 @@ Format (version 1, all integers little-endian; mirrored by ``js/src/decode.ts``)
     body:  uint32 meta_length | meta (UTF-8 JSON) | zero padding to a multiple of 8 | data
 
 ``meta`` holds the counts (``n_conversations``, ``n_spans``, ``n_feedback``, ``n_ratings``),
-the palette (``weave_widgets.palette.palette()``), the code tables (``feedback_types``)
+the palette (``weave_widgets.palette.palette()``: the statuses are always the contract's, the
+categories and their colours are the data's, ``ConversationData.category_colors``, at most
+``palette.MAX_CATEGORIES``; a front end older than that refuses categories it does not
+know), the code tables (``feedback_types``)
 and ``columns``: ``{name: {"dtype", "offset", "length", ...}}`` with ``offset`` in bytes from
 the start of ``data`` (every column starts on an 8-byte boundary). Column dtypes:
 
@@ -59,7 +62,7 @@ import pyarrow.compute as pc  # type: ignore[import-untyped]
 
 from weave_widgets.data._frames import ConversationData
 from weave_widgets.models import AGENT_SPAN_FEEDBACK_TYPES
-from weave_widgets.palette import CATEGORIES, FEEDBACK_LEVELS, STATUS_CODES, palette
+from weave_widgets.palette import FEEDBACK_LEVELS, STATUS_CODES, palette
 
 MAGIC = b"WWMM"
 VERSION = 1
@@ -239,7 +242,8 @@ def encode(data: ConversationData, *, compress: bool | None = None) -> bytes:
 
     turns = spans["turn_index"].to_numpy(dtype=np.int64)
     w.array("span_turn", turns, _uint_dtype(int(turns.max(initial=0))))
-    w.array("span_category", _codes(spans["category"], CATEGORIES, "spans.category"), "u8")
+    categories = data.categories
+    w.array("span_category", _codes(spans["category"], categories, "spans.category"), "u8")
     w.array("span_status", _codes(spans["status"], STATUS_CODES, "spans.status"), "u8")
     durations = spans["duration_ms"].to_numpy(dtype=np.int64)
     wide = durations.min(initial=0) < 0 or durations.max(initial=0) >= 0xFFFFFFFF
@@ -293,7 +297,7 @@ def encode(data: ConversationData, *, compress: bool | None = None) -> bytes:
         "n_spans": len(spans),
         "n_feedback": len(feedback),
         "n_ratings": len(ratings),
-        "palette": palette(),
+        "palette": palette(data.category_colors),
         "feedback_types": list(AGENT_SPAN_FEEDBACK_TYPES),
         "columns": w.columns,
     }

@@ -14,6 +14,7 @@ import anywidget
 import pandas as pd
 import traitlets
 
+from weave_widgets.data._cohorts import NO_GROUP, cohort_labels
 from weave_widgets.data._frames import ConversationData
 from weave_widgets.minimap import _payload as payload
 from weave_widgets.minimap._transcripts import (
@@ -22,6 +23,7 @@ from weave_widgets.minimap._transcripts import (
     turns_by_interest,
 )
 from weave_widgets.palette import (
+    ALIGN_MODES,
     CATEGORIES,
     COLOR_MODES,
     SCALES,
@@ -41,6 +43,13 @@ BUILD_HINT = (
 )
 
 SELECTED_KEYS = frozenset({"conversation_id", "trace_id", "span_id"})
+HIGHLIGHT_KEYS = ("operation_name", "category", "status")
+"""Span columns ``highlight`` can match on (a span lights up when it matches every one given)."""
+
+
+def _ids(data: ConversationData) -> list[str]:
+    return [str(v) for v in data.conversations["conversation_id"]]
+
 
 MAX_SPANS = 2_000_000
 """The most spans one widget sends to the browser. One million (20,000 conversations x 50)
@@ -161,6 +170,9 @@ class ConversationMinimap(anywidget.AnyWidget):
     ).tag(sync=True)
     scale = traitlets.Enum(SCALES, default_value="sqrt").tag(sync=True)
     color_by = traitlets.Enum(COLOR_MODES, default_value="category").tag(sync=True)
+    align = traitlets.Enum(
+        ALIGN_MODES, default_value="none", help="turn: turn k of every row in column k."
+    ).tag(sync=True)
     theme = traitlets.Enum(THEME_OPTIONS, default_value="auto").tag(sync=True)
     height = traitlets.Int(480, min=80, help="Maximum height of the rows area in px.").tag(
         sync=True
@@ -168,6 +180,33 @@ class ConversationMinimap(anywidget.AnyWidget):
     selected = traitlets.Dict(
         default_value={}, help="{} or {conversation_id, trace_id, span_id}"
     ).tag(sync=True)
+    selected_conversations = traitlets.List(
+        traitlets.Unicode(),
+        default_value=[],
+        help="Conversation ids picked by row label (click, shift-click, drag), in row order.",
+    ).tag(sync=True)
+    filter_conversations = traitlets.List(
+        traitlets.Unicode(),
+        default_value=None,
+        allow_none=True,
+        help="Only these conversations are shown (null: all); set by linked charts.",
+    ).tag(sync=True)
+    highlight = traitlets.Dict(
+        default_value={},
+        help="Spans to light up: {operation_name, category, status: [values]}, all must match.",
+    ).tag(sync=True)
+    groups = traitlets.Dict(
+        default_value={},
+        help="Cohorts: {labels, codes (a label index per conversation)}; set by group_by.",
+    ).tag(sync=True)
+    collapsed_groups = traitlets.List(
+        traitlets.Unicode(), default_value=[], help="Labels of the groups shown folded."
+    ).tag(sync=True)
+    selection = traitlets.Instance(
+        ConversationData,
+        allow_none=True,
+        help="The selected conversations as ConversationData (None when none); settable.",
+    )
 
     def __init__(self, data: ConversationData, *, embed: bool = False, **options: Any) -> None:
         if "_esm" not in ConversationMinimap.__dict__:
@@ -178,7 +217,7 @@ class ConversationMinimap(anywidget.AnyWidget):
                 "WeaveClient.conversation_spans or conversation_data), "
                 f"not {type(data).__name__}"
             )
-        unknown = set(options) - set(self._option_names())
+        unknown = set(options) - {*self._option_names(), "group_by"}
         if unknown:
             raise TypeError(
                 f"ConversationMinimap: unknown option(s) {sorted(unknown)}; "
@@ -189,15 +228,19 @@ class ConversationMinimap(anywidget.AnyWidget):
             raise ValueError(refusal)
         self._data = data
         self._transcripts = Transcripts(data)
+        self._group_by: Any = options.pop("group_by", None)
         descending = options.pop("sort_descending", None)
         self._embed = bool(embed)
         self._encoded: bytes | None = payload.encode(data)
         selected = options.pop("selected", {})
+        picked = options.pop("selected_conversations", [])
+        options.setdefault("groups", self._groups_of(data))
         super().__init__(payload=self._encoded if self._embed else b"", **options)
         if descending is None:
             descending = SORT_DESCENDING.get(self.sort_by, False)
         self.sort_descending = descending
         self.selected = selected
+        self.selected_conversations = picked
         self.on_msg(self._on_message)
         _close_earlier_runs(self)
 
@@ -245,8 +288,59 @@ class ConversationMinimap(anywidget.AnyWidget):
     @staticmethod
     def _option_names() -> list[str]:
         # anywidget subclasses the instance's class in __init__, so name this class explicitly.
-        skip = ("payload", "snapshot")
-        return [name for name in ConversationMinimap.class_own_traits() if name not in skip]
+        return [
+            name
+            for name, trait in ConversationMinimap.class_own_traits().items()
+            if name not in ("payload", "snapshot") and trait.metadata.get("sync")
+        ]
+
+    @traitlets.validate("selected_conversations", "filter_conversations")
+    def _validate_conversation_ids(self, proposal: dict[str, Any]) -> list[str] | None:
+        name = proposal["trait"].name
+        if proposal["value"] is None:
+            return None
+        value = list(dict.fromkeys(str(v) for v in proposal["value"]))
+        known = set(self._data.conversations["conversation_id"].astype(object))
+        unknown = [v for v in value if v not in known]
+        if unknown:
+            raise traitlets.TraitError(
+                f"{name}: conversation {unknown[0]!r} is not in this widget's data"
+                + (f" (and {len(unknown) - 1} more)" if len(unknown) > 1 else "")
+            )
+        return value
+
+    @traitlets.validate("highlight")
+    def _validate_highlight(self, proposal: dict[str, Any]) -> dict[str, list[str]]:
+        value = dict(proposal["value"])
+        extra = set(value) - set(HIGHLIGHT_KEYS)
+        if extra:
+            raise traitlets.TraitError(
+                f"highlight: unexpected keys {sorted(extra)}; use some of {list(HIGHLIGHT_KEYS)}"
+            )
+        return {key: [str(v) for v in value[key]] for key in HIGHLIGHT_KEYS if key in value}
+
+    @traitlets.observe("selected_conversations")
+    def _on_selected_conversations(self, change: dict[str, Any]) -> None:
+        ids = list(change["new"])
+        current = self.selection
+        if current is not None and _ids(current) == ids:
+            return
+        self.selection = self._data.select(ids) if ids else None
+
+    @traitlets.validate("selection")
+    def _validate_selection(self, proposal: dict[str, Any]) -> ConversationData | None:
+        value = proposal["value"]
+        if value is not None:
+            self._validate_conversation_ids(
+                {"trait": ConversationMinimap.selected_conversations, "value": _ids(value)}
+            )
+        return value  # type: ignore[no-any-return]
+
+    @traitlets.observe("selection")
+    def _on_selection(self, change: dict[str, Any]) -> None:
+        ids = _ids(change["new"]) if change["new"] is not None else []
+        if ids != self.selected_conversations:
+            self.selected_conversations = ids
 
     @traitlets.observe("sort_by")
     def _natural_direction(self, change: dict[str, Any]) -> None:
@@ -256,11 +350,12 @@ class ConversationMinimap(anywidget.AnyWidget):
     @traitlets.validate("filter_category")
     def _validate_filter_category(self, proposal: dict[str, Any]) -> list[str]:
         value: list[str] = list(proposal["value"])
-        bad = [v for v in value if v not in CATEGORIES]
+        known = self._data.categories if hasattr(self, "_data") else CATEGORIES
+        bad = [v for v in value if v not in known]
         if bad:
             raise traitlets.TraitError(
                 f"filter_category: unknown categor{'ies' if len(bad) > 1 else 'y'} {bad}; "
-                f"use some of {list(CATEGORIES)}"
+                f"use some of {list(known)}"
             )
         return value
 
@@ -316,16 +411,44 @@ class ConversationMinimap(anywidget.AnyWidget):
         keep = dict(self.selected)
         self._data = value
         self._transcripts = Transcripts(value)
+        known = set(value.conversations["conversation_id"].astype(object))
         self._encoded = payload.encode(value)
         with self.hold_sync():
             if self._embed:
                 self.payload = self._encoded
             else:
                 self._send_payload()
+            self.groups = self._groups_of(value)
+            self.selected_conversations = [c for c in self.selected_conversations if c in known]
+            if self.filter_conversations is not None:
+                self.filter_conversations = [c for c in self.filter_conversations if c in known]
+            self.filter_category = [c for c in self.filter_category if c in value.categories]
             if keep and self._span_row(keep["conversation_id"], keep["span_id"]) is None:
                 self.selected = {}
             if self.snapshot:  # displayed before: keep the saved picture in step
                 self.snapshot = self._fallback_png()
+
+    @property
+    def group_by(self) -> Any:
+        """The cohorts: a column name of ``data.conversations``, a Series or mapping by
+        conversation id (agent version, score bucket, date...), or None. Each group is drawn
+        as a labelled, collapsible section with its own summary; sorting applies within it."""
+        return self._group_by
+
+    @group_by.setter
+    def group_by(self, value: Any) -> None:
+        groups = self._groups_of(self._data, value)  # raises before anything changes
+        self._group_by = value
+        self.groups = groups
+
+    def _groups_of(self, data: ConversationData, by: Any = ...) -> dict[str, Any]:
+        by = self._group_by if by is ... else by
+        if by is None:
+            return {}
+        labels = cohort_labels(data, by)
+        names = sorted(set(labels), key=lambda v: (v == NO_GROUP, v))
+        code = {name: i for i, name in enumerate(names)}
+        return {"labels": names, "codes": [code[v] for v in labels]}
 
     @property
     def selected_span(self) -> pd.DataFrame | None:
