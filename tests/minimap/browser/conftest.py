@@ -15,12 +15,12 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import Lab, free_port
+from browser_support import Lab, PageLog, free_port, open_page
 
 from bench.browser import ARGS, CHROMIUM
 
@@ -135,3 +135,21 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
 def notebook7(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     """A Notebook 7 server on loopback whose kernels can import weave_widgets."""
     yield from jupyter_server(tmp_path_factory, "notebook", [])
+
+
+@pytest.fixture
+def open_minimap(browser: Any, page_url: str) -> Iterator[Callable[..., tuple[Any, PageLog]]]:
+    """Opens the test module's ``page_url`` (a ``to_html`` page) in fresh contexts, waits for
+    the minimap to be ready, and closes them after the test."""
+    pages: list[Any] = []
+
+    def opener(**context_options: Any) -> tuple[Any, PageLog]:
+        page, log = open_page(browser, **context_options)
+        pages.append(page)
+        page.goto(page_url)
+        page.wait_for_selector(".wwm-root[data-ready='1']", timeout=15_000)
+        return page, log
+
+    yield opener
+    for page in pages:
+        page.context.close()

@@ -4,7 +4,7 @@ a linked view, and the user's own categories in the legend and on the marks."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,22 +35,6 @@ def page_url(data: ConversationData, tmp_path_factory: pytest.TempPathFactory) -
     path = tmp_path_factory.mktemp("explore") / "explore.html"
     ConversationMinimap(data, height=600).to_html(path, title="Explore")
     return path.as_uri()
-
-
-@pytest.fixture
-def open_minimap(browser: Any, page_url: str) -> Iterator[Callable[..., tuple[Any, PageLog]]]:
-    pages: list[Any] = []
-
-    def opener(**context_options: Any) -> tuple[Any, PageLog]:
-        page, log = open_page(browser, **context_options)
-        pages.append(page)
-        page.goto(page_url)
-        page.wait_for_selector(".wwm-root[data-ready='1']", timeout=15_000)
-        return page, log
-
-    yield opener
-    for page in pages:
-        page.context.close()
 
 
 def model_get(page: Any, name: str) -> Any:

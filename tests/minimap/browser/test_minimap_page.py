@@ -7,12 +7,12 @@ model shim (``window.weaveMinimapModel``).
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import PageLog, open_page
+from browser_support import PageLog
 from minimap_dom import (
     dominant,
     hex_rgb,
@@ -45,22 +45,6 @@ def page_url(data: ConversationData, tmp_path_factory: pytest.TempPathFactory) -
     path = tmp_path_factory.mktemp("page") / "minimap.html"
     ConversationMinimap(data, height=520).to_html(path, title="Conversation minimap")
     return path.as_uri()
-
-
-@pytest.fixture
-def open_minimap(browser: Any, page_url: str) -> Iterator[Callable[..., tuple[Any, PageLog]]]:
-    pages: list[Any] = []
-
-    def opener(**context_options: Any) -> tuple[Any, PageLog]:
-        page, log = open_page(browser, **context_options)
-        pages.append(page)
-        page.goto(page_url)
-        page.wait_for_selector(".wwm-root[data-ready='1']", timeout=15_000)
-        return page, log
-
-    yield opener
-    for page in pages:
-        page.context.close()
 
 
 def span(data: ConversationData, conversation_id: str, index: int) -> Any:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import PageLog, open_page
+from browser_support import PageLog
 from minimap_dom import NEXT_FRAME, marker_rects, page_point, pixels, span_rect
 from minimap_sample import sample_data
 
@@ -30,22 +30,6 @@ def page_url(data: ConversationData, tmp_path_factory: pytest.TempPathFactory) -
     path = tmp_path_factory.mktemp("truth") / "minimap.html"
     ConversationMinimap(data, height=400).to_html(path)
     return path.as_uri()
-
-
-@pytest.fixture
-def open_minimap(browser: Any, page_url: str) -> Iterator[Callable[..., tuple[Any, PageLog]]]:
-    pages: list[Any] = []
-
-    def opener(**context_options: Any) -> tuple[Any, PageLog]:
-        page, log = open_page(browser, **context_options)
-        pages.append(page)
-        page.goto(page_url)
-        page.wait_for_selector(".wwm-root[data-ready='1']", timeout=15_000)
-        return page, log
-
-    yield opener
-    for page in pages:
-        page.context.close()
 
 
 def scroll_top(page: Any) -> float:
