@@ -14,10 +14,11 @@ from weave_widgets.charts._style import (
     category_color,
     chart_title,
     choice,
+    errors_color,
+    has_errors,
     status_color,
 )
 from weave_widgets.data._frames import ConversationData
-from weave_widgets.palette import STATUS_COLORS
 
 LABEL_ROOM: Final = 1.18
 """The count axis of ``errors_by_operation`` reaches this factor of the longest bar, leaving
@@ -188,9 +189,9 @@ def ratings_by_turn(data: ConversationData) -> alt.LayerChart:
 def turns_per_conversation(data: ConversationData) -> alt.Chart:
     """How many conversations have each number of turns, split by whether they had errors."""
     conv = data.conversations
-    has_errors = np.where(conv["n_errors"] > 0, "with errors", "no errors")
+    errors = has_errors(conv["n_errors"])
     counts = (
-        pd.DataFrame({"n_turns": conv["n_turns"].to_numpy(), "errors": has_errors})
+        pd.DataFrame({"n_turns": conv["n_turns"].to_numpy(), "errors": errors})
         .value_counts()
         .rename("conversations")
         .reset_index()
@@ -206,14 +207,7 @@ def turns_per_conversation(data: ConversationData) -> alt.Chart:
                 axis=alt.Axis(labelAngle=0),
             ),
             y=alt.Y("conversations:Q", title="conversations", stack="zero"),
-            color=alt.Color(
-                "errors:N",
-                title="",
-                scale=alt.Scale(
-                    domain=["no errors", "with errors"],
-                    range=[STATUS_COLORS["OK"], STATUS_COLORS["ERROR"]],
-                ),
-            ),
+            color=errors_color(),
             tooltip=[
                 alt.Tooltip("n_turns:O", title="turns"),
                 alt.Tooltip("errors:N", title="errors"),
@@ -240,9 +234,9 @@ def conversation_durations(data: ConversationData, *, bins: int = 30) -> alt.Cha
     top = float(ms.max()) if len(ms) else 10.0
     edges = np.unique(np.geomspace(1.0, max(top, 10.0) * 1.0001, bins + 1))
     which = np.clip(np.searchsorted(edges, ms, side="right") - 1, 0, len(edges) - 2)
-    has_errors = np.where(conv["n_errors"].to_numpy() > 0, "with errors", "no errors")
+    errors = has_errors(conv["n_errors"])
     counts = (
-        pd.DataFrame({"bin": which, "errors": has_errors})
+        pd.DataFrame({"bin": which, "errors": errors})
         .value_counts()
         .rename("conversations")
         .reset_index()
@@ -262,14 +256,7 @@ def conversation_durations(data: ConversationData, *, bins: int = 30) -> alt.Cha
             ),
             x2="bin_end:Q",
             y=alt.Y("conversations:Q", stack="zero"),
-            color=alt.Color(
-                "errors:N",
-                title="",
-                scale=alt.Scale(
-                    domain=["no errors", "with errors"],
-                    range=[STATUS_COLORS["OK"], STATUS_COLORS["ERROR"]],
-                ),
-            ),
+            color=errors_color(),
             tooltip=[
                 alt.Tooltip("total_duration_ms:Q", title="from (ms)", format=",.0f"),
                 alt.Tooltip("bin_end:Q", title="to (ms)", format=",.0f"),

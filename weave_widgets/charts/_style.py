@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from weave_widgets.palette import CATEGORIES, CATEGORY_COLORS, STATUS_COLORS, STATUS_LEGEND
@@ -65,3 +66,24 @@ def status_color(legend: alt.Legend | None = None) -> alt.Color:
         legend=legend if legend is not None else alt.Legend(),
         scale=alt.Scale(domain=list(STATUSES), range=[STATUS_COLORS[s] for s in STATUSES]),
     )
+
+
+ERRORS_FIELD: Final = ("no errors", "with errors")
+"""Values of the ``errors`` column of charts that split conversations by whether they failed."""
+
+
+def errors_color() -> alt.Color:
+    """Colour for the ``errors`` column: the OK green and the ERROR red of the palette."""
+    return alt.Color(
+        "errors:N",
+        title="",
+        scale=alt.Scale(
+            domain=list(ERRORS_FIELD),
+            range=[STATUS_COLORS["OK"], STATUS_COLORS["ERROR"]],
+        ),
+    )
+
+
+def has_errors(n_errors: Any) -> Any:
+    """The ``errors`` value (see :data:`ERRORS_FIELD`) for each count of errors."""
+    return np.where(np.asarray(n_errors) > 0, ERRORS_FIELD[1], ERRORS_FIELD[0])
