@@ -9,7 +9,6 @@ where the hosted server's behaviour is unknown are in :mod:`weave_widgets.server
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -17,8 +16,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
-from starlette.exceptions import HTTPException as StarletteHTTPException
+from fastapi.responses import Response
 
 from weave_widgets.models import ValidationErrorItem
 from weave_widgets.server import failures
@@ -27,8 +25,6 @@ from weave_widgets.server.routes import api_router
 from weave_widgets.server.routing import json_response
 from weave_widgets.server.store import Store
 
-logger = logging.getLogger("weave_widgets.server")
-
 
 def _message(error: Any) -> str:
     """A validation error's message, with the parser's reason for ``json_invalid``."""
@@ -36,22 +32,6 @@ def _message(error: Any) -> str:
     if error["type"] == "json_invalid" and ctx.get("error"):
         return f"{error['msg']}: {ctx['error']}"
     return str(error["msg"])
-
-
-async def _http_error(request: Request, exc: Exception) -> Response:
-    """Starlette's own 404 and 405 with a reason naming the route, so that a client (a weave SDK
-    newer than this server, say) learns which call is missing instead of a bare "Not Found"."""
-    status = exc.status_code if isinstance(exc, StarletteHTTPException) else 500
-    route = f"{request.method} {request.url.path}"
-    if status == 404 and "endpoint" not in request.scope:  # no route matched the path
-        reason = f"the weave-widgets local trace server has no route {route} (its routes: /docs)"
-        logger.warning("unanswered route %s (a client asked for what this server lacks)", route)
-    elif status == 405:
-        reason = f"{request.url.path} does not take {request.method} here (its routes: /docs)"
-    else:
-        reason = str(exc.detail) if isinstance(exc, StarletteHTTPException) else "server error"
-    headers = exc.headers if isinstance(exc, StarletteHTTPException) else None
-    return JSONResponse({"detail": reason, "reason": reason}, status_code=status, headers=headers)
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
@@ -113,7 +93,6 @@ def create_app(
     app.state.store = Store(db_path)
     app.include_router(api_router)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_middleware(
         Guard, api_key=api_key, allowed_hosts=allowed_host_names(host, allowed_hosts)
     )

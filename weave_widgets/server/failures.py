@@ -3,9 +3,10 @@
 :func:`failure_answer` is the one table from an exception to ``(status, reason)``: the
 server's own refusals keep their status (400, 404, 409, 413, 422), a full database is 507, a
 busy one 503, anything unexpected 500 naming the exception type (details go to the log, not
-to the client). :class:`ErrorBoundary`, the outermost middleware, answers with it whatever
-escapes the app, so no exception reaches uvicorn: uvicorn would reset the kept-alive connection
-after Starlette's bare ``Internal Server Error``. The same table serves the app's exception
+to the client); a path no route matches is a 404 naming it. :class:`ErrorBoundary`, the
+outermost middleware, answers with it whatever escapes the app, so no exception reaches
+uvicorn: uvicorn would reset the kept-alive connection after Starlette's bare ``Internal
+Server Error``. The same table serves the app's exception
 handlers (see :func:`install`).
 """
 
@@ -90,12 +91,31 @@ async def _handler(request: Request, exc: Exception) -> Response:
     return response
 
 
+async def _routing_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own 404 and 405 with a reason naming the route, so that a client (a weave SDK
+    newer than this server, say) learns which call is missing instead of a bare "Not Found"."""
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    route = f"{request.method} {request.url.path}"
+    if status == 404 and "endpoint" not in request.scope:  # no route matched the path
+        reason = f"the weave-widgets local trace server has no route {route} (its routes: /docs)"
+        logger.warning("unanswered route %s (a client asked for what this server lacks)", route)
+    elif status == 405:
+        reason = f"{request.url.path} does not take {request.method} here (its routes: /docs)"
+    else:
+        reason = str(exc.detail) if isinstance(exc, HTTPException) else "server error"
+    headers = exc.headers if isinstance(exc, HTTPException) else None
+    response = json_response({"detail": reason, "reason": reason}, status)
+    response.headers.update(headers or {})
+    return response
+
+
 def install(app: FastAPI) -> None:
     """Answer every exception in :data:`REFUSALS` with :func:`failure_answer`, and put an
     :class:`ErrorBoundary` outside all middleware for the rest (call after adding the other
     middleware, so that it is the outermost)."""
     for kind in REFUSALS:
         app.add_exception_handler(kind, _handler)
+    app.add_exception_handler(HTTPException, _routing_error)
     app.add_middleware(ErrorBoundary)
 
 
