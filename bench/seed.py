@@ -142,11 +142,21 @@ def _write(url: str, n_conversations: int, n_spans: int, seed: int) -> None:
             res.raise_for_status()
 
 
+def _migrated(path: Path) -> Path:
+    """``path`` brought up to the store's schema here, before a server opens it: the store
+    migrates a file written by an earlier version on open, which for the larger cached sets
+    takes longer than the server's start deadline."""
+    from weave_widgets.server.store import Store
+
+    Store(path).close()
+    return path
+
+
 def seeded_db(n_conversations: int, n_spans: int, seed: int = 0) -> Path:
     """The SQLite file holding this size's data, seeded on first use and cached after."""
     path = cache_dir() / f"c{n_conversations}-s{n_spans}-seed{seed}-v{SEED_VERSION}.db"
     if path.exists():
-        return path
+        return _migrated(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = Path(tempfile.mkdtemp(prefix="seeding-", dir=path.parent)) / "local.db"
     with server(partial) as url:
@@ -232,7 +242,7 @@ def scaled_db(n_conversations: int, n_spans: int, seed: int, base: int) -> Path:
         raise ValueError(f"{n_conversations} is not a multiple of {base}")
     path = cache_dir() / f"c{n_conversations}-s{n_spans}-seed{seed}-x{base}-v{SEED_VERSION}.db"
     if path.exists():
-        return path
+        return _migrated(path)
     source = seeded_db(base, n_spans, seed)
     partial = path.with_suffix(".partial")
     partial.unlink(missing_ok=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import orjson
 from server_api import T0
 
 from weave_widgets.server import embedded
@@ -20,7 +21,8 @@ def test_unknown_stored_status_reads_as_unset(tmp_path: Path) -> None:
         "otel", b"{}", None,
     )  # fmt: skip
     store.upsert_spans([row])
-    (entry,) = store.conversation_spans("e/p", ["c"], MIN_TIME, MAX_TIME)
+    answer = orjson.loads(store.conversation_spans_json("e/p", ["c"], MIN_TIME, MAX_TIME))
+    (entry,) = answer["conversations"]
     assert entry["spans"][0]["status"] == "UNSET"
     store.close()
 

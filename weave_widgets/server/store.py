@@ -16,16 +16,20 @@ rolled back whole, leaving the connection usable.
 from __future__ import annotations
 
 import datetime
+import logging
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import orjson
 
 from weave_widgets.models import EARLIEST_TIME, LATEST_TIME, MAX_CONVERSATION_SPANS
+
+logger = logging.getLogger("weave_widgets.server")
 
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 _MICROSECOND = datetime.timedelta(microseconds=1)
@@ -104,7 +108,22 @@ class FeedbackRow(NamedTuple):
     body: bytes
 
 
-_SCHEMA = """
+_SPAN_ANSWER = """json_object(
+        'operation_name', operation_name, 'trace_id', trace_id, 'span_id', span_id,
+        'status', CASE WHEN status IN ('UNSET', 'OK', 'ERROR') THEN status ELSE 'UNSET' END,
+        'duration_ms', CASE WHEN ended_at > started_at
+                            THEN ended_at / 1000 - started_at / 1000 ELSE 0 END)"""
+_ANSWER_COLUMN = f"answer TEXT GENERATED ALWAYS AS ({_SPAN_ANSWER}) VIRTUAL"
+"""A span as ``/agents/conversations/spans`` answers it, as JSON text made by SQLite. VIRTUAL,
+so ``ALTER TABLE ADD COLUMN`` adds it to an existing file and no write path computes it: the
+index ``spans_answers`` stores its value when a row is written or its end arrives, and the
+spans query reads it from there without a Python object per span."""
+_ANSWER_INDEX = """
+CREATE INDEX IF NOT EXISTS spans_answers
+    ON spans (project_id, conversation_id, started_at, span_id, answer)
+"""
+
+_SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS spans (
     project_id TEXT NOT NULL,
     span_id TEXT NOT NULL,
@@ -121,11 +140,9 @@ CREATE TABLE IF NOT EXISTS spans (
     source TEXT NOT NULL,
     start_json BLOB NOT NULL,
     end_json BLOB,
+    {_ANSWER_COLUMN},
     PRIMARY KEY (project_id, span_id)
 );
-CREATE INDEX IF NOT EXISTS spans_by_conversation
-    ON spans (project_id, conversation_id, started_at, span_id,
-              operation_name, trace_id, status, ended_at);
 CREATE INDEX IF NOT EXISTS spans_by_trace ON spans (project_id, trace_id);
 CREATE TABLE IF NOT EXISTS feedback (
     id TEXT NOT NULL,
@@ -204,13 +221,20 @@ _END_SPAN = (
     "WHERE project_id = ? AND span_id = ?"
 )
 _SPANS_QUERY = """
-SELECT conversation_id, operation_name, trace_id, span_id,
-       CASE WHEN status IN ('UNSET', 'OK', 'ERROR') THEN status ELSE 'UNSET' END,
-       CASE WHEN ended_at > started_at THEN ended_at / 1000 - started_at / 1000 ELSE 0 END
-FROM spans
+SELECT conversation_id, count(*), CAST(group_concat(answer, ',') AS BLOB)
+FROM spans INDEXED BY spans_answers
 WHERE project_id = ? AND conversation_id IN (SELECT id FROM temp.wanted)
   AND started_at >= ? AND started_at < ?
-ORDER BY conversation_id, started_at, span_id
+GROUP BY conversation_id
+"""
+# The index walk above meets each conversation's spans in index order, (started_at, span_id),
+# and group_concat joins them in the order met (tests/server/test_span_answers.py holds both).
+# A conversation over the cap is read again, newest first, to keep its most recent spans.
+_NEWEST_SPANS_QUERY = """
+SELECT CAST(answer AS BLOB) FROM spans INDEXED BY spans_answers
+WHERE project_id = ? AND conversation_id = ? AND started_at >= ? AND started_at < ?
+ORDER BY started_at DESC, span_id DESC
+LIMIT ?
 """
 # Markers of feedback anchored to a requested conversation, plus turn feedback that names no
 # conversation but whose trace has a span in one. The join starts from those few feedback rows
@@ -330,6 +354,32 @@ class Group(NamedTuple):
     last_seen: int
 
 
+def _add_span_answers(conn: sqlite3.Connection) -> None:
+    """Bring a file written before span answers up to this schema: add the ``answer`` column,
+    and replace the conversation index of the six answer columns by ``spans_answers``. Building
+    it reads every stored span once (about 4 s per million spans), so it is logged."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_xinfo(spans)")}
+    if "answer" not in columns:
+        conn.execute(f"ALTER TABLE spans ADD COLUMN {_ANSWER_COLUMN}")
+    conn.execute("DROP INDEX IF EXISTS spans_by_conversation")
+    built = conn.execute(
+        "SELECT 1 FROM sqlite_schema WHERE type = 'index' AND name = 'spans_answers'"
+    ).fetchone()
+    if built:
+        return
+    count = conn.execute("SELECT count(*) FROM spans").fetchone()[0]
+    if count:
+        logger.warning(
+            "indexing the answers of %d stored spans, once for this version (about 4 s per "
+            "million spans)",
+            count,
+        )
+    started = time.monotonic()
+    conn.execute(_ANSWER_INDEX)
+    if count:
+        logger.warning("indexed %d spans in %.1f s", count, time.monotonic() - started)
+
+
 class Store:
     """The local server's database at ``path`` (created if missing)."""
 
@@ -342,6 +392,8 @@ class Store:
         self._max_pages: int | None = None
         with self._write_lock:
             self._conn().executescript(_SCHEMA)
+        with self._write() as conn:
+            _add_span_answers(conn)
 
     def _conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
@@ -498,48 +550,52 @@ class Store:
 
     # --- reads -------------------------------------------------------------------------------
 
-    def conversation_spans(
+    def conversation_spans_json(
         self, project_id: str, conversation_ids: Sequence[str], after: int, before: int
-    ) -> list[dict[str, Any]]:
-        """One entry per distinct requested id, in request order (first occurrence wins).
+    ) -> bytes:
+        """The ``/agents/conversations/spans`` answer, as JSON bytes joined from the span
+        answers SQLite stored (no Python object per span).
 
-        Spans are ordered by ``(started_at, span_id)``; only the most recent
+        One entry per distinct requested id, in request order (first occurrence wins). Spans
+        are ordered by ``(started_at, span_id)``; only the most recent
         ``MAX_CONVERSATION_SPANS`` of a conversation are kept. Markers follow in feedback
         creation order.
         """
         ids = list(dict.fromkeys(conversation_ids))
-        if not ids:
-            return []
+        spans: dict[str, bytes] = {}
+        markers: dict[str, list[bytes]] = {}
         conn = self._conn()
         with self._wanted(conn, ids):
-            span_rows = conn.execute(_SPANS_QUERY, (project_id, after, before)).fetchall()
-            marker_rows = conn.execute(_MARKERS_QUERY, (project_id, project_id)).fetchall()
-        spans: dict[str, list[dict[str, Any]]] = {cid: [] for cid in ids}
-        current: list[dict[str, Any]] = []
-        current_id = None
-        for cid, op, trace, span, status, duration in span_rows:
-            if cid != current_id:
-                current_id, current = cid, spans[cid]
-            current.append(
-                {
-                    "operation_name": op,
-                    "trace_id": trace,
-                    "span_id": span,
-                    "status": status,
-                    "duration_ms": duration,
-                }
+            for cid, count, joined in conn.execute(_SPANS_QUERY, (project_id, after, before)):
+                if count > MAX_CONVERSATION_SPANS:
+                    joined = self._newest_spans(conn, project_id, cid, after, before)
+                spans[cid] = joined
+            for cid, marker in conn.execute(_MARKERS_QUERY, (project_id, project_id)):
+                markers.setdefault(cid, []).append(marker)
+        parts = [b'{"conversations":[']
+        for index, cid in enumerate(ids):
+            parts += (
+                b'{"conversation_id":' if index == 0 else b',{"conversation_id":',
+                orjson.dumps(cid),
+                b',"spans":[',
+                spans.get(cid, b""),
+                b'],"spans_feedback":[',
+                b",".join(markers.get(cid, ())),
+                b"]}",
             )
-        markers: dict[str, list[Any]] = {cid: [] for cid in ids}
-        for cid, marker in marker_rows:
-            markers[cid].append(orjson.Fragment(marker))
-        return [
-            {
-                "conversation_id": cid,
-                "spans": spans[cid][-MAX_CONVERSATION_SPANS:],
-                "spans_feedback": markers[cid],
-            }
-            for cid in ids
-        ]
+        parts.append(b"]}")
+        return b"".join(parts)
+
+    @staticmethod
+    def _newest_spans(
+        conn: sqlite3.Connection, project_id: str, cid: str, after: int, before: int
+    ) -> bytes:
+        """The answers of the conversation's ``MAX_CONVERSATION_SPANS`` most recent spans,
+        oldest first, joined by commas."""
+        newest = conn.execute(
+            _NEWEST_SPANS_QUERY, (project_id, cid, after, before, MAX_CONVERSATION_SPANS)
+        ).fetchall()
+        return b",".join(answer for (answer,) in reversed(newest))
 
     @staticmethod
     @contextmanager

@@ -90,13 +90,15 @@ def _groups(store: Store, req: AgentSpansQueryReq) -> dict[str, Any]:
 
 @router.post("/agents/conversations/spans", response_model=AgentConversationSpansRes)
 def genai_conversation_spans(req: AgentConversationSpansReq, store: StoreDep) -> Response:
-    conversations = store.conversation_spans(
+    """The bytes the store joined from its span answers, sent as they are (no dicts, no
+    re-serialisation; the JSON matches the response model)."""
+    body = store.conversation_spans_json(
         req.project_id,
         req.conversation_ids,
         _micros(req.started_after, MIN_TIME),
         _micros(req.started_before, MAX_TIME),
     )
-    return json_response({"conversations": conversations})
+    return Response(body, media_type="application/json")
 
 
 @router.post("/agents/spans/query", response_model=AgentSpansQueryRes)
