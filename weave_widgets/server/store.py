@@ -144,6 +144,7 @@ CREATE TABLE IF NOT EXISTS spans (
     PRIMARY KEY (project_id, span_id)
 );
 CREATE INDEX IF NOT EXISTS spans_by_trace ON spans (project_id, trace_id);
+{_ANSWER_INDEX.strip()};
 CREATE TABLE IF NOT EXISTS feedback (
     id TEXT NOT NULL,
     project_id TEXT NOT NULL,
@@ -355,29 +356,23 @@ class Group(NamedTuple):
 
 
 def _add_span_answers(conn: sqlite3.Connection) -> None:
-    """Bring a file written before span answers up to this schema: add the ``answer`` column,
+    """Bring a file written before span answers up to this schema: add the ``answer`` column
     and replace the conversation index of the six answer columns by ``spans_answers``. Building
     it reads every stored span once (about 4 s per million spans), so it is logged."""
     columns = {row[1] for row in conn.execute("PRAGMA table_xinfo(spans)")}
-    if "answer" not in columns:
-        conn.execute(f"ALTER TABLE spans ADD COLUMN {_ANSWER_COLUMN}")
+    if not columns or "answer" in columns:
+        return  # a new file (the schema makes it whole) or one already migrated
+    conn.execute(f"ALTER TABLE spans ADD COLUMN {_ANSWER_COLUMN}")
     conn.execute("DROP INDEX IF EXISTS spans_by_conversation")
-    built = conn.execute(
-        "SELECT 1 FROM sqlite_schema WHERE type = 'index' AND name = 'spans_answers'"
-    ).fetchone()
-    if built:
-        return
     count = conn.execute("SELECT count(*) FROM spans").fetchone()[0]
-    if count:
-        logger.warning(
-            "indexing the answers of %d stored spans, once for this version (about 4 s per "
-            "million spans)",
-            count,
-        )
+    logger.warning(
+        "indexing the answers of %d stored spans, once for this version (about 4 s per "
+        "million spans)",
+        count,
+    )
     started = time.monotonic()
     conn.execute(_ANSWER_INDEX)
-    if count:
-        logger.warning("indexed %d spans in %.1f s", count, time.monotonic() - started)
+    logger.warning("indexed %d spans in %.1f s", count, time.monotonic() - started)
 
 
 class Store:
@@ -390,10 +385,10 @@ class Store:
         self._conns_lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._max_pages: int | None = None
-        with self._write_lock:
-            self._conn().executescript(_SCHEMA)
         with self._write() as conn:
             _add_span_answers(conn)
+        with self._write_lock:
+            self._conn().executescript(_SCHEMA)
 
     def _conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
