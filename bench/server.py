@@ -4,8 +4,8 @@ The server runs as a subprocess; one keep-alive ``httpx`` client sends requests 
 another. Baselines, measured in the same run:
 
 - spans latency against the floor of the same work without HTTP:
-  ``Store.conversation_spans_json`` (the answer's bytes) in this process, on the same file and
-  ids;
+  ``Store.conversation_spans_json`` joined into the chunks the route sends, in this process, on
+  the same file and ids;
 - ``/call/start`` against ``GET /health`` on the same server and connection (the cost of the
   HTTP stack alone).
 """
@@ -44,6 +44,7 @@ def _summary(values: list[float]) -> str:
 
 def spans_rows(sizes: Sizes, seed: int = 0) -> list[Row]:
     """Latency of ``/agents/conversations/spans`` for each id count."""
+    from weave_widgets.server.routing import json_chunks
     from weave_widgets.server.store import MAX_TIME, MIN_TIME, Store
 
     n_conv, n_spans = sizes.server_data
@@ -61,7 +62,7 @@ def spans_rows(sizes: Sizes, seed: int = 0) -> list[Row]:
                 http.post("/agents/conversations/spans", content=body).raise_for_status()
 
             def in_process(ids: list[str] = ids) -> None:
-                store.conversation_spans_json(project, ids, MIN_TIME, MAX_TIME)
+                json_chunks(store.conversation_spans_json(project, ids, MIN_TIME, MAX_TIME))
 
             served = _latencies(over_http, count)
             floor = _latencies(in_process, count)
@@ -74,7 +75,7 @@ def spans_rows(sizes: Sizes, seed: int = 0) -> list[Row]:
                     percentile(floor, 50) / percentile(served, 50),
                     "",
                     None,
-                    "baseline: the same answer bytes in-process, no HTTP; ratio = share of it",
+                    "baseline: the same answer chunks in-process, no HTTP; ratio = share of it",
                 )
             )
     store.close()

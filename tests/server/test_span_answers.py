@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import httpx
 import orjson
 import pytest
 
@@ -19,6 +20,7 @@ from weave_widgets.demo import write_demo
 from weave_widgets.models import MAX_CONVERSATION_SPANS
 from weave_widgets.server import embedded
 from weave_widgets.server import store as store_module
+from weave_widgets.server.routing import CHUNK_BYTES, json_chunks
 from weave_widgets.server.store import (
     MAX_TIME,
     MIN_TIME,
@@ -77,7 +79,7 @@ def old_answer(
 def new_answer(
     store: Store, project_id: str, ids: Sequence[str], after: int = MIN_TIME, before: int = MAX_TIME
 ) -> bytes:
-    return store.conversation_spans_json(project_id, ids, after, before)
+    return b"".join(store.conversation_spans_json(project_id, ids, after, before))
 
 
 def span(
@@ -301,3 +303,36 @@ def test_a_file_written_before_span_answers_is_migrated_on_open(
     with caplog.at_level(logging.WARNING, logger="weave_widgets.server"):
         Store(db).close()  # once: opening again builds nothing
     assert caplog.text == ""
+
+
+def test_chunks_join_to_the_parts_in_order() -> None:
+    parts = [bytes([65 + i % 26]) * (i % 7) for i in range(200)]
+    chunks = json_chunks(parts, size=10)
+    assert b"".join(chunks) == b"".join(parts)
+    assert all(len(chunk) >= 10 for chunk in chunks[:-1])
+    assert json_chunks([], size=10) == []
+
+
+def test_a_large_answer_arrives_whole_over_http(tmp_path: Path) -> None:
+    db = tmp_path / "large.db"
+    store = Store(db)
+    ids = [f"conv-{c}" for c in range(200)]
+    store.upsert_spans(
+        [span(f"{cid}-{i}", cid, i, i + 5_000, trace=f"{cid}-t") for cid in ids for i in range(150)]
+    )
+    expected = new_answer(store, "e/p", ids)
+    assert len(expected) > 2 * CHUNK_BYTES
+    store.close()
+    url = embedded.serve(db)
+    try:
+        res = httpx.post(
+            f"{url}/agents/conversations/spans",
+            json={"project_id": "e/p", "conversation_ids": ids},
+            timeout=60,
+        )
+    finally:
+        embedded.stop(url)
+    assert res.status_code == 200
+    assert res.headers["content-type"] == "application/json"
+    assert int(res.headers["content-length"]) == len(expected)
+    assert res.content == expected

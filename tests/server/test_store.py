@@ -21,7 +21,7 @@ def test_unknown_stored_status_reads_as_unset(tmp_path: Path) -> None:
         "otel", b"{}", None,
     )  # fmt: skip
     store.upsert_spans([row])
-    answer = orjson.loads(store.conversation_spans_json("e/p", ["c"], MIN_TIME, MAX_TIME))
+    answer = orjson.loads(b"".join(store.conversation_spans_json("e/p", ["c"], MIN_TIME, MAX_TIME)))
     (entry,) = answer["conversations"]
     assert entry["spans"][0]["status"] == "UNSET"
     store.close()

@@ -547,9 +547,9 @@ class Store:
 
     def conversation_spans_json(
         self, project_id: str, conversation_ids: Sequence[str], after: int, before: int
-    ) -> bytes:
-        """The ``/agents/conversations/spans`` answer, as JSON bytes joined from the span
-        answers SQLite stored (no Python object per span).
+    ) -> list[bytes]:
+        """The ``/agents/conversations/spans`` answer as JSON, in parts (joined in order, they
+        are the document) made of the span answers SQLite stored: no Python object per span.
 
         One entry per distinct requested id, in request order (first occurrence wins). Spans
         are ordered by ``(started_at, span_id)``; only the most recent
@@ -579,7 +579,7 @@ class Store:
                 b"]}",
             )
         parts.append(b"]}")
-        return b"".join(parts)
+        return parts
 
     @staticmethod
     def _newest_spans(

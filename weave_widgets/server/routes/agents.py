@@ -23,7 +23,7 @@ from weave_widgets.models import (
 )
 from weave_widgets.server.chat import previews
 from weave_widgets.server.deps import StoreDep
-from weave_widgets.server.routing import BadRequest, StrictJSONRoute, json_response
+from weave_widgets.server.routing import BadRequest, JSONParts, StrictJSONRoute, json_response
 from weave_widgets.server.store import (
     GROUP_SORT_FIELDS,
     MAX_TIME,
@@ -90,15 +90,15 @@ def _groups(store: Store, req: AgentSpansQueryReq) -> dict[str, Any]:
 
 @router.post("/agents/conversations/spans", response_model=AgentConversationSpansRes)
 def genai_conversation_spans(req: AgentConversationSpansReq, store: StoreDep) -> Response:
-    """The bytes the store joined from its span answers, sent as they are (no dicts, no
-    re-serialisation; the JSON matches the response model)."""
-    body = store.conversation_spans_json(
+    """The JSON the store joined from its span answers, sent as it is (no dicts, no
+    re-serialisation; it matches the response model)."""
+    parts = store.conversation_spans_json(
         req.project_id,
         req.conversation_ids,
         _micros(req.started_after, MIN_TIME),
         _micros(req.started_before, MAX_TIME),
     )
-    return Response(body, media_type="application/json")
+    return JSONParts(parts)
 
 
 @router.post("/agents/spans/query", response_model=AgentSpansQueryRes)
