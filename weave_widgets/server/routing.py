@@ -5,8 +5,9 @@ Every JSON request body goes through :func:`parse_json` (the model routes throug
 orjson refuses invalid UTF-8, lone surrogates, NaN and integers beyond 64 bits, and the depth
 check refuses nesting deeper than :data:`MAX_JSON_DEPTH`, which orjson would parse but could
 not serialise again when the row is stored. Each is a 422 ``json_invalid`` with the reason,
-never a 500 after the fact. Answers are serialised with orjson, which keeps large span lists
-fast and stored JSON fragments as is.
+never a 500 after the fact. Answers are serialised with orjson, which keeps stored JSON
+fragments as is; the conversation spans answer, JSON that SQLite joined, goes out as it is in
+1 MiB body messages (:class:`JSONParts`).
 """
 
 from __future__ import annotations
