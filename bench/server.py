@@ -62,7 +62,7 @@ def spans_rows(sizes: Sizes, seed: int = 0) -> list[Row]:
                 http.post("/agents/conversations/spans", content=body).raise_for_status()
 
             def in_process(ids: list[str] = ids) -> None:
-                json_chunks(store.conversation_spans_json(project, ids, MIN_TIME, MAX_TIME))
+                list(json_chunks(store.conversation_spans_json(project, ids, MIN_TIME, MAX_TIME)))
 
             served = _latencies(over_http, count)
             floor = _latencies(in_process, count)
