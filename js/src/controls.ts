@@ -1,6 +1,7 @@
 // Toolbar (sort, width, scale, colour, feedback filter, search, PNG), the width key and the
 // legend (doubles as filters). Below WIDE_MIN px of the widget's own width the chrome compacts:
-// shorter texts, and the legend folds behind a one-line "Key" toggle beside a short width key.
+// shorter texts, and the legend folds behind a one-line "Key" toggle beside a short width key;
+// below NARROW_MAX px the count drops to its first words.
 import {
   COLOR_MODES,
   SCALES,
@@ -18,12 +19,20 @@ import { formatCount, formatDuration } from "./format";
 import type { Options } from "./sync";
 
 /** Narrower than this (the widget's own width, in CSS px), the chrome compacts. */
-export const WIDE_MIN = 800;
+const WIDE_MIN = 900;
+/** Narrower than this, the compact chrome's count says only how many rows show. */
+const NARROW_MAX = 480;
 
-/** The texts that depend on the rows shown, each in full and short (for the compact chrome). */
+/** How the chrome is laid out, by the widget's own width. */
+export type Layout = "wide" | "compact" | "narrow";
+
+/** How long a text may be: in full, short (compact) or shortest (narrow). */
+export type Length = "full" | "short" | "narrow";
+
+/** The texts that depend on the rows shown: the count at each length, and the width key in
+ * full and short (the compact chrome's one line). */
 export interface Texts {
-  summary: string;
-  summaryShort: string;
+  summary: Record<Length, string>;
   key: string;
   keyShort: string;
 }
@@ -33,11 +42,6 @@ export interface Controls {
   /** The width key line: the legend toggle (compact only) and what width means. */
   keybar: HTMLElement;
   legend: HTMLElement;
-  summary: HTMLElement;
-  /** What width means, in words (and the full width of the shared axis). */
-  key: HTMLElement;
-  /** The legend's open/close button (shown in the compact chrome only). */
-  toggle: HTMLButtonElement;
   update(state: Options, palette: Palette | null, anyCapped: boolean): void;
   /** Show the count and the width key (full, or short when compact). */
   describe(texts: Texts): void;
@@ -45,8 +49,8 @@ export interface Controls {
   tell(message: string): void;
   /** The full width key, whatever is shown (for the exported image). */
   keyText(): string;
-  /** Lay the chrome out for the widget's own ``width``; returns true when compact. */
-  fit(width: number): boolean;
+  /** Lay the chrome out for the widget's own ``width`` (0: not laid out yet, kept wide). */
+  fit(width: number): Layout;
 }
 
 /** Writes one option trait (and saves it). */
@@ -56,11 +60,11 @@ type Choice = "sort_by" | "width_mode" | "time_axis" | "scale" | "color_by";
 
 function select<K extends Choice>(doc: Document, label: string, name: K, values: readonly Options[K][], set: Setter): HTMLLabelElement {
   const wrap = el(doc, "label", "wwm-field");
+  wrap.title = label; // its visible label is hidden in the compact chrome
   wrap.append(el(doc, "span", "wwm-field-label", label));
   const sel = el(doc, "select", "wwm-select");
   sel.name = name;
   sel.setAttribute("aria-label", label);
-  sel.title = label; // the visible label is hidden in the compact chrome
   for (const value of values) {
     const opt = el(doc, "option", "", value);
     opt.value = value;
@@ -123,20 +127,21 @@ export function buildControls(doc: Document, set: Setter, onPng: () => void, sea
   const keybar = el(doc, "div", "wwm-keybar");
   keybar.append(toggle, key);
   let state: Options | null = null;
-  let texts: Texts = { summary: "", summaryShort: "", key: "", keyShort: "" };
-  let compact = false;
+  let texts: Texts = { summary: { full: "", short: "", narrow: "" }, key: "", keyShort: "" };
+  let layout: Layout = "wide";
   let open = false;
 
   /** Show what the layout and the legend's state call for. */
   const show = (): void => {
+    const compact = layout !== "wide";
     const filters = state ? state.filter_category.length + state.filter_status.length : 0;
     toggle.textContent = `Key${filters ? ` · ${filters} filter${filters === 1 ? "" : "s"}` : ""} ${open ? "▾" : "▸"}`;
     toggle.setAttribute("aria-expanded", String(open || !compact));
     toggle.title = `${open ? "Hide" : "Show"} the legend, which also filters by category and status`;
     toggle.classList.toggle("wwm-on", filters > 0);
     legend.hidden = compact && !open;
-    summary.textContent = compact ? texts.summaryShort : texts.summary;
-    summary.title = texts.summary;
+    summary.textContent = texts.summary[layout === "wide" ? "full" : layout === "compact" ? "short" : "narrow"];
+    summary.title = texts.summary.full;
     key.textContent = compact && !open ? texts.keyShort : texts.key;
     key.title = texts.key;
   };
@@ -229,16 +234,16 @@ export function buildControls(doc: Document, set: Setter, onPng: () => void, sea
     texts = next;
     show();
   };
-  const fit = (width: number): boolean => {
-    const now = width > 0 && width < WIDE_MIN;
-    if (now !== compact) {
-      compact = now;
+  const fit = (width: number): Layout => {
+    const now: Layout = width <= 0 || width >= WIDE_MIN ? "wide" : width < NARROW_MAX ? "narrow" : "compact";
+    if (now !== layout) {
+      layout = now;
       show();
     }
-    return compact;
+    return layout;
   };
-  const tell = (message: string): void => describe({ ...texts, summary: message, summaryShort: message });
-  return { toolbar, keybar, legend, summary, key, toggle, update, describe, tell, keyText: () => texts.key, fit };
+  const tell = (message: string): void => describe({ ...texts, summary: { full: message, short: message, narrow: message } });
+  return { toolbar, keybar, legend, update, describe, tell, keyText: () => texts.key, fit };
 }
 
 /** What a mark's width means, for the key above the rows. ``fullWidth`` is the wall time the
@@ -268,11 +273,14 @@ export function keyShortText(options: Pick<Options, "width_mode" | "time_axis" |
 }
 
 /** The toolbar summary: how many conversations show, of how many, and how many spans they
- * hold (``matching``: the spans that pass the span filters, when there are any). ``short``
- * drops the words the compact chrome has no room for. */
-export function summaryText(data: MinimapData | null, shown: number, spans: number, filtered: boolean, short = false): string {
-  if (!data) return "loading…";
-  const rows = `${formatCount(shown)} of ${formatCount(data.nConversations)}${short ? "" : " conversations"}`;
-  if (short) return `${rows} · ${formatCount(spans)} ${filtered ? "match" : "spans"}`;
-  return `${rows} · ${formatCount(spans)} ${filtered ? "matching spans" : "spans"}`;
+ * hold (``matching``: the spans that pass the span filters, when there are any), at each
+ * length: short and narrow drop the words the compact chrome has no room for. */
+export function summaryText(data: MinimapData | null, shown: number, spans: number, filtered: boolean): Record<Length, string> {
+  if (!data) return { full: "loading…", short: "loading…", narrow: "loading…" };
+  const rows = `${formatCount(shown)} of ${formatCount(data.nConversations)}`;
+  return {
+    full: `${rows} conversations · ${formatCount(spans)} ${filtered ? "matching spans" : "spans"}`,
+    short: `${rows} · ${formatCount(spans)} ${filtered ? "match" : "spans"}`,
+    narrow: rows,
+  };
 }

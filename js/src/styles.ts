@@ -56,7 +56,7 @@ button.wwm-chip:hover{border-color:var(--wwm-divider)}
 .wwm-tt-warning{color:var(--wwm-warning)}
 .wwm-tt-section{margin-top:5px;padding-top:4px;border-top:1px solid var(--wwm-divider);font-weight:600}
 .wwm-live{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
-.wwm-search{display:flex;align-items:center;gap:6px;flex:1 1 220px;max-width:340px}
+.wwm-search{display:flex;align-items:center;gap:6px;flex:1 0 220px;max-width:340px}
 .wwm-search-input{font:inherit;color:var(--wwm-fg);background:var(--wwm-bg);border:1px solid var(--wwm-divider);border-radius:5px;
   padding:2px 8px;height:24px;flex:1;min-width:0;width:100%}
 .wwm-search-input:focus-visible{outline:2px solid var(--wwm-accent);outline-offset:1px}
@@ -88,15 +88,15 @@ button.wwm-chip:hover{border-color:var(--wwm-divider)}
 .wwm-tr-more{margin-top:4px;height:22px;font-size:11px}
 .wwm-tr-error{color:${STATUS_COLORS.ERROR};font-weight:600;margin-top:4px;white-space:pre-wrap}
 .wwm-error{padding:12px;color:${STATUS_COLORS.ERROR};white-space:pre-wrap}
-.wwm-root[data-layout=compact] .wwm-toolbar{gap:4px 6px;padding:5px 8px}
-.wwm-root[data-layout=compact] :is(.wwm-field-label,.wwm-wide-only){display:none}
-.wwm-root[data-layout=compact] .wwm-select{padding:2px 3px}
-.wwm-root[data-layout=compact] .wwm-end{gap:6px}
-.wwm-root[data-layout=compact] .wwm-search{flex-basis:140px}
-.wwm-root[data-layout=compact] .wwm-keybar{padding:3px 8px}
-.wwm-root[data-layout=compact] .wwm-key-toggle{display:inline-flex;align-items:center}
-.wwm-root[data-layout=compact] .wwm-key-toggle[aria-expanded=false]+.wwm-key{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
-.wwm-root[data-layout=compact] .wwm-legend{gap:2px 4px;padding:4px 8px}
-.wwm-root[data-layout=compact] .wwm-chip{height:20px;padding:0 5px 0 3px;gap:3px}
+.wwm-compact .wwm-toolbar{gap:4px 6px;padding:5px 8px}
+.wwm-compact :is(.wwm-field-label,.wwm-wide-only){display:none}
+.wwm-compact .wwm-select{padding:2px 3px}
+.wwm-compact .wwm-end{gap:6px}
+.wwm-compact .wwm-search{flex-basis:140px}
+.wwm-compact .wwm-keybar{padding:3px 8px}
+.wwm-compact .wwm-key-toggle{display:inline-flex;align-items:center}
+.wwm-compact .wwm-key-toggle[aria-expanded=false]+.wwm-key{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+.wwm-compact .wwm-legend{gap:2px 4px;padding:4px 8px}
+.wwm-compact .wwm-chip{height:20px;padding:0 5px 0 3px;gap:3px}
 .wwm-snapshot{display:block;max-width:100%;height:auto;margin:6px 0;background:#fff}
 `;

@@ -187,7 +187,6 @@ export class MinimapView implements InteractionHost, HookHost {
     if (data) for (const c of this.conversationRows) fullWidth = Math.max(fullWidth, data.wallTime[c]);
     this.controls.describe({
       summary: summaryText(data, shown, spans, filtered),
-      summaryShort: summaryText(data, shown, spans, filtered, true),
       key: keyText(options, fullWidth),
       keyShort: keyShortText(options, fullWidth),
     });
@@ -538,7 +537,9 @@ export class MinimapView implements InteractionHost, HookHost {
 
   private resize(): void {
     // The chrome follows the widget's own width (a side panel, a narrow output), not the window's.
-    this.root.dataset.layout = this.controls.fit(this.root.clientWidth) ? "compact" : "wide";
+    const layout = this.controls.fit(this.root.clientWidth);
+    this.root.dataset.layout = layout;
+    this.root.classList.toggle("wwm-compact", layout !== "wide");
     const width = Math.max(320, Math.floor(this.scroll.clientWidth || this.root.clientWidth || 800));
     const content = this.rows.length * ROW.height;
     const maxHeight = Math.max(MIN_HEIGHT, Number(this.sync.get("height")));

@@ -24,7 +24,7 @@ from weave_widgets.models import AgentConversationSpansRes
 pytestmark = pytest.mark.browser
 
 #: The most room (CSS px) the chrome may take above the first row, per widget width.
-CHROME_MAX = {400: 130, 600: 110, 1100: 160}
+CHROME_MAX = {320: 130, 400: 130, 600: 110, 880: 110, 1100: 160}
 
 
 @pytest.fixture(scope="module")
@@ -105,8 +105,9 @@ def test_chrome_leaves_room_for_rows(
     height = chrome_height(page)
     root.screenshot(path=artifacts / f"chrome-{scheme}-{width}.png")
     assert height <= CHROME_MAX[width], f"{height} px of chrome at {width} px"
-    compact = width < 800
-    assert root.get_attribute("data-layout") == ("compact" if compact else "wide")
+    layout = "wide" if width >= 900 else "compact" if width >= 480 else "narrow"
+    assert root.get_attribute("data-layout") == layout
+    compact = layout != "wide"
     assert page.locator(".wwm-legend").is_visible() is not compact
     assert page.locator(".wwm-key-toggle").is_visible() is compact
     shown = page.evaluate(BOXES)
