@@ -280,7 +280,7 @@ export function summaryText(data: MinimapData | null, shown: number, spans: numb
   const rows = `${formatCount(shown)} of ${formatCount(data.nConversations)}`;
   return {
     full: `${rows} conversations · ${formatCount(spans)} ${filtered ? "matching spans" : "spans"}`,
-    short: `${rows} · ${formatCount(spans)} ${filtered ? "match" : "spans"}`,
+    short: `${rows} · ${formatCount(spans)} ${filtered ? "spans match" : "spans"}`,
     narrow: rows,
   };
 }

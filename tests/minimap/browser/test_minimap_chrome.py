@@ -155,6 +155,7 @@ def test_key_toggle_opens_the_legend(
     page.keyboard.press("Enter")
     toggle.click()
     assert re.fullmatch(r"Key · 1 filter ▸", toggle.inner_text()), toggle.inner_text()
+    page.locator(".wwm-root").screenshot(path=artifacts / f"chrome-filtered-{scheme}-600.png")
 
 
 def test_compact_tab_order(open_minimap: Callable[..., tuple[Any, PageLog]]) -> None:
