@@ -4,8 +4,8 @@ The server runs as a subprocess; one keep-alive ``httpx`` client sends requests 
 another. Baselines, measured in the same run:
 
 - spans latency against the floor of the same work without HTTP:
-  ``Store.conversation_spans_json`` joined into the chunks the route sends, in this process, on
-  the same file and ids;
+  ``Store.conversation_entries_json`` for all the ids at once, joined into the chunks the
+  route sends, in this process, on the same file and ids;
 - ``/call/start`` against ``GET /health`` on the same server and connection (the cost of the
   HTTP stack alone).
 """
@@ -62,7 +62,7 @@ def spans_rows(sizes: Sizes, seed: int = 0) -> list[Row]:
                 http.post("/agents/conversations/spans", content=body).raise_for_status()
 
             def in_process(ids: list[str] = ids) -> None:
-                list(json_chunks(store.conversation_spans_json(project, ids, MIN_TIME, MAX_TIME)))
+                list(json_chunks(store.conversation_entries_json(project, ids, MIN_TIME, MAX_TIME)))
 
             served = _latencies(over_http, count)
             floor = _latencies(in_process, count)

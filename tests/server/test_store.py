@@ -21,8 +21,8 @@ def test_unknown_stored_status_reads_as_unset(tmp_path: Path) -> None:
         "otel", b"{}", None,
     )  # fmt: skip
     store.upsert_spans([row])
-    answer = orjson.loads(b"".join(store.conversation_spans_json("e/p", ["c"], MIN_TIME, MAX_TIME)))
-    (entry,) = answer["conversations"]
+    parts = store.conversation_entries_json("e/p", ["c"], MIN_TIME, MAX_TIME)
+    entry = orjson.loads(b"".join(parts))
     assert entry["spans"][0]["status"] == "UNSET"
     store.close()
 

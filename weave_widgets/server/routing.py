@@ -6,16 +6,18 @@ orjson refuses invalid UTF-8, lone surrogates, NaN and integers beyond 64 bits, 
 check refuses nesting deeper than :data:`MAX_JSON_DEPTH`, which orjson would parse but could
 not serialise again when the row is stored. Each is a 422 ``json_invalid`` with the reason,
 never a 500 after the fact. Answers are serialised with orjson, which keeps stored JSON
-fragments as is; the conversation spans answer, JSON that SQLite joined, goes out as it is in
-1 MiB body messages (:class:`JSONParts`).
+fragments as is; the conversation spans answer, JSON that SQLite joined, goes out as it is,
+made and sent by slices of ids (:class:`JSONArraySlices`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Callable, Coroutine, Iterable, Iterator
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Sequence
 from typing import Any
 
+import anyio
 import numpy as np
 import orjson
 from fastapi import Request
@@ -96,7 +98,7 @@ def json_response(content: Any, status: int = 200) -> Response:
 
 
 CHUNK_BYTES = 1 << 20
-"""About how many bytes each body message of a :class:`JSONParts` answer holds."""
+"""About how many bytes each body message of a :class:`JSONArraySlices` answer holds."""
 
 
 def json_chunks(parts: Iterable[bytes], size: int = CHUNK_BYTES) -> Iterator[bytes]:
@@ -114,26 +116,51 @@ def json_chunks(parts: Iterable[bytes], size: int = CHUNK_BYTES) -> Iterator[byt
         yield b"".join(group)
 
 
-class JSONParts(Response):
-    """A JSON answer given as parts (joined in order, they are the document), sent as body
-    messages of about :data:`CHUNK_BYTES` with its ``Content-Length``. Sent as one message,
-    an 80 MB answer is joined and then copied whole into the event loop's write buffer; in
-    1 MiB messages it flows as the client reads (82 MB over loopback to httpx: about a third
-    of the time, see docs/benchmarks.md), and each chunk is joined just before it is sent, so
-    joining overlaps sending."""
+class JSONArraySlices(Response):
+    """A JSON answer ``prefix`` + the items of every slice, comma-separated + ``suffix``, whose
+    slices after the first are made in a worker thread while the one before is being sent
+    (sent chunked, in messages of about :data:`CHUNK_BYTES`; its length is not known ahead).
+
+    Each ``make`` returns its slice's items as parts (joined: the items separated by commas).
+    The first slice is made before the answer begins, so its errors still answer as JSON; an
+    error in a later one cuts the answer (:mod:`~weave_widgets.server.failures` closes the
+    connection). Sent as one 80 MB message, an answer was first joined and then copied whole
+    into asyncio's write buffer; made and sent by slices, the server reads while the client
+    receives (see docs/benchmarks.md)."""
 
     media_type = "application/json"
 
-    def __init__(self, parts: list[bytes]) -> None:
-        self.parts = parts
-        super().__init__(headers={"content-length": str(sum(map(len, parts)))})
+    def __init__(
+        self,
+        prefix: bytes,
+        first: list[bytes],
+        rest: Sequence[Callable[[], list[bytes]]],
+        suffix: bytes,
+    ) -> None:
+        self.parts = [prefix, *first]
+        self.rest = rest
+        self.suffix = suffix
+        super().__init__()
+        self.raw_headers = [(k, v) for k, v in self.raw_headers if k != b"content-length"]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         start = {"type": "http.response.start", "status": self.status_code}
         await send({**start, "headers": self.raw_headers})
-        for chunk in json_chunks(self.parts):
-            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        parts = self.parts
+        for make in self.rest:
+            made = asyncio.ensure_future(anyio.to_thread.run_sync(make))
+            try:
+                await _send_chunks(send, parts)
+            finally:
+                more = await made
+            parts = [b",", *more]
+        await _send_chunks(send, [*parts, self.suffix])
         await send({"type": "http.response.body", "body": b""})
+
+
+async def _send_chunks(send: Send, parts: list[bytes]) -> None:
+    for chunk in json_chunks(parts):
+        await send({"type": "http.response.body", "body": chunk, "more_body": True})
 
 
 class _StrictJSONRequest(Request):

@@ -545,16 +545,17 @@ class Store:
 
     # --- reads -------------------------------------------------------------------------------
 
-    def conversation_spans_json(
+    def conversation_entries_json(
         self, project_id: str, conversation_ids: Sequence[str], after: int, before: int
     ) -> list[bytes]:
-        """The ``/agents/conversations/spans`` answer as JSON, in parts (joined in order, they
-        are the document) made of the span answers SQLite stored: no Python object per span.
+        """The entries of the ``/agents/conversations/spans`` answer as JSON, in parts: joined
+        in order they are the entries separated by commas (the ``conversations`` array without
+        its brackets), made of the span answers SQLite stored: no Python object per span.
 
         One entry per distinct requested id, in request order (first occurrence wins). Spans
         are ordered by ``(started_at, span_id)``; only the most recent
         ``MAX_CONVERSATION_SPANS`` of a conversation are kept. Markers follow in feedback
-        creation order.
+        creation order. All is read in one snapshot.
         """
         ids = list(dict.fromkeys(conversation_ids))
         spans: dict[str, bytes] = {}
@@ -567,7 +568,7 @@ class Store:
                 spans[cid] = joined
             for cid, marker in conn.execute(_MARKERS_QUERY, (project_id, project_id)):
                 markers.setdefault(cid, []).append(marker)
-        parts = [b'{"conversations":[']
+        parts: list[bytes] = []
         for index, cid in enumerate(ids):
             parts += (
                 b'{"conversation_id":' if index == 0 else b',{"conversation_id":',
@@ -578,7 +579,6 @@ class Store:
                 b",".join(markers.get(cid, ())),
                 b"]}",
             )
-        parts.append(b"]}")
         return parts
 
     @staticmethod

@@ -10,8 +10,10 @@ exclusive.
 from __future__ import annotations
 
 import datetime
+import functools
 from typing import Any
 
+import anyio
 from fastapi import APIRouter
 from fastapi.responses import Response
 
@@ -23,7 +25,12 @@ from weave_widgets.models import (
 )
 from weave_widgets.server.chat import previews
 from weave_widgets.server.deps import StoreDep
-from weave_widgets.server.routing import BadRequest, JSONParts, StrictJSONRoute, json_response
+from weave_widgets.server.routing import (
+    BadRequest,
+    JSONArraySlices,
+    StrictJSONRoute,
+    json_response,
+)
 from weave_widgets.server.store import (
     GROUP_SORT_FIELDS,
     MAX_TIME,
@@ -88,17 +95,27 @@ def _groups(store: Store, req: AgentSpansQueryReq) -> dict[str, Any]:
     }
 
 
+SLICE_IDS = 1_000
+"""Conversation ids read per slice of a ``/agents/conversations/spans`` answer."""
+
+
 @router.post("/agents/conversations/spans", response_model=AgentConversationSpansRes)
-def genai_conversation_spans(req: AgentConversationSpansReq, store: StoreDep) -> Response:
+async def genai_conversation_spans(req: AgentConversationSpansReq, store: StoreDep) -> Response:
     """The JSON the store joined from its span answers, sent as it is (no dicts, no
-    re-serialisation; it matches the response model)."""
-    parts = store.conversation_spans_json(
-        req.project_id,
-        req.conversation_ids,
-        _micros(req.started_after, MIN_TIME),
-        _micros(req.started_before, MAX_TIME),
-    )
-    return JSONParts(parts)
+    re-serialisation; it matches the response model). Read by slices of ``SLICE_IDS`` ids,
+    each in its own snapshot, the next one while the one before is sent; a conversation is
+    always read whole in one."""
+    ids = list(dict.fromkeys(req.conversation_ids))
+    after = _micros(req.started_after, MIN_TIME)
+    before = _micros(req.started_before, MAX_TIME)
+    slices = [ids[start : start + SLICE_IDS] for start in range(0, len(ids), SLICE_IDS)]
+
+    def entries(part: list[str]) -> list[bytes]:
+        return store.conversation_entries_json(req.project_id, part, after, before)
+
+    first = await anyio.to_thread.run_sync(entries, slices[0] if slices else [])
+    rest = [functools.partial(entries, part) for part in slices[1:]]
+    return JSONArraySlices(b'{"conversations":[', first, rest, b"]}")
 
 
 @router.post("/agents/spans/query", response_model=AgentSpansQueryRes)
