@@ -351,3 +351,8 @@ def test_a_large_answer_arrives_whole_over_http(
     assert res.status_code == 200
     assert res.headers["content-type"] == "application/json"
     assert res.content == expected
+    sliced = slice_ids < len(dict.fromkeys(ids))
+    assert ("content-length" in res.headers) is not sliced
+    assert (res.headers.get("transfer-encoding") == "chunked") is sliced
+    if not sliced:
+        assert int(res.headers["content-length"]) == len(expected)

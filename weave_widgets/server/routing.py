@@ -119,7 +119,8 @@ def json_chunks(parts: Iterable[bytes], size: int = CHUNK_BYTES) -> Iterator[byt
 class JSONArraySlices(Response):
     """A JSON answer ``prefix`` + the items of every slice, comma-separated + ``suffix``, whose
     slices after the first are made in a worker thread while the one before is being sent
-    (sent chunked, in messages of about :data:`CHUNK_BYTES`; its length is not known ahead).
+    (in messages of about :data:`CHUNK_BYTES`; chunked when there is more than one slice, as
+    its length is not known ahead, else with its ``Content-Length``).
 
     Each ``make`` returns its slice's items as parts (joined: the items separated by commas).
     The first slice is made before the answer begins, so its errors still answer as JSON; an
@@ -142,6 +143,9 @@ class JSONArraySlices(Response):
         self.suffix = suffix
         super().__init__()
         self.raw_headers = [(k, v) for k, v in self.raw_headers if k != b"content-length"]
+        if not rest:  # all of it is known: say its length, as any other answer does
+            length = sum(map(len, self.parts)) + len(suffix)
+            self.raw_headers.append((b"content-length", str(length).encode()))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         start = {"type": "http.response.start", "status": self.status_code}
