@@ -21,7 +21,7 @@ export interface Controls {
   summary: HTMLElement;
   /** What width means, in words (and the full width of the shared axis). */
   key: HTMLElement;
-  update(state: Options, palette: Palette | null, anyCapped: boolean): void;
+  update(state: Options, palette: Palette | null, anyCapped: boolean, anyUnplaced?: boolean): void;
 }
 
 /** Writes one option trait (and saves it). */
@@ -99,7 +99,7 @@ export function buildControls(doc: Document, set: Setter, onPng: () => void): Co
     return node;
   };
 
-  const update = (next: Options, palette: Palette | null, anyCapped: boolean): void => {
+  const update = (next: Options, palette: Palette | null, anyCapped: boolean, anyUnplaced = false): void => {
     state = next;
     for (const sel of toolbar.querySelectorAll("select")) {
       const value = String(next[sel.name as Choice]);
@@ -135,9 +135,10 @@ export function buildControls(doc: Document, set: Setter, onPng: () => void): Co
     items.push(chip("turn root span", "wwm-sw-root", false, null));
     items.push(el(doc, "span", "wwm-legend-title", "Feedback"));
     items.push(chip("emoji tag", "wwm-sw-emoji", false, null));
-    items.push(chip("text tag", "wwm-sw-tag", false, null));
+    items.push(chip("text tag (first letters)", "wwm-sw-tag", false, null));
     items.push(chip("conversation feedback", "wwm-sw-conversation", false, null));
     items.push(chip("rating 0→1", "wwm-sw-rating", false, null));
+    if (anyUnplaced) items.push(chip("feedback on a turn not drawn", "wwm-sw-unplaced", false, null));
     if (anyCapped) items.push(chip("older spans dropped", "wwm-sw-cap", false, null));
     legend.replaceChildren(...items);
     // One Tab stop for the whole legend; arrow keys move between its chips.

@@ -3,7 +3,7 @@ import { type ColorBy, STATUS_CODE } from "./contract";
 import type { MinimapData } from "./decode";
 import { formatDuration, plural } from "./format";
 import type { GroupSummary } from "./cohorts";
-import { type Columns, FRAME_BAND, type MarkerItem, ROW, type RowGeometry, type RowLayout } from "./layout";
+import { type Columns, FRAME_BAND, type MarkerItem, ROW, type RowGeometry, type RowLayout, tagLabel } from "./layout";
 import { spanMatches } from "./rows";
 import { type Theme, ratingColor } from "./theme";
 
@@ -184,20 +184,32 @@ function drawMarkers(ctx: CanvasRenderingContext2D, f: Frame, y: number, items: 
       ctx.fillStyle = theme.foreground;
       ctx.fillText(item.text, item.x, top + h / 2 + 1, item.w);
     } else if (item.kind === "tag") {
-      // A price-tag shape: a rectangle with a pointed left end and a hole.
+      // A price-tag shape (pointed left end) holding the tag's first letters, so two
+      // different tags look different; the tooltip has the whole text.
       ctx.fillStyle = theme.tagFill;
       ctx.beginPath();
       ctx.moveTo(item.x, top + h / 2);
-      ctx.lineTo(item.x + 3, top + 2);
-      ctx.lineTo(item.x + item.w, top + 2);
-      ctx.lineTo(item.x + item.w, top + h - 2);
-      ctx.lineTo(item.x + 3, top + h - 2);
+      ctx.lineTo(item.x + 4, top + 0.5);
+      ctx.lineTo(item.x + item.w, top + 0.5);
+      ctx.lineTo(item.x + item.w, top + h - 0.5);
+      ctx.lineTo(item.x + 4, top + h - 0.5);
       ctx.closePath();
       ctx.fill();
       ctx.fillStyle = theme.background;
-      ctx.beginPath();
-      ctx.arc(item.x + 4, top + h / 2, 1.2, 0, Math.PI * 2);
-      ctx.fill();
+      ctx.font = `9.5px ${theme.font}`;
+      ctx.textBaseline = "middle";
+      ctx.fillText(tagLabel(item.text), item.x + 5, top + h / 2 + 0.5, item.w - 6);
+    } else if (item.kind === "unplaced") {
+      // "?": the feedback after it is on a turn whose spans are not in the data.
+      ctx.strokeStyle = theme.muted;
+      ctx.lineWidth = 1;
+      ctx.strokeRect(item.x + 0.5, top + 0.5, item.w - 1, h - 1);
+      ctx.fillStyle = theme.foreground;
+      ctx.font = `700 11px ${theme.font}`;
+      ctx.textBaseline = "middle";
+      ctx.textAlign = "center";
+      ctx.fillText("?", item.x + item.w / 2, top + h / 2 + 0.5);
+      ctx.textAlign = "left";
     } else {
       ctx.fillStyle = ratingColor(item.value, theme.name === "dark");
       ctx.beginPath();
