@@ -1,8 +1,7 @@
 // Scoped styles of the widget (class prefix wwm-), injected once per widget root.
-import { CATEGORY_COLORS, RATING_COLORS, RATING_STOPS, STATUS_COLORS } from "./contract";
+import { CATEGORY_COLORS, STATUS_COLORS } from "./contract";
 import { THEMES } from "./theme";
 
-const RATING_GRADIENT = RATING_COLORS.map((color, i) => `${color} ${RATING_STOPS[i] * 100}%`).join(",");
 
 export const CSS = `
 .wwm-root{position:relative;font-family:var(--wwm-font);font-size:12px;color:var(--wwm-fg);background:var(--wwm-bg);
@@ -41,7 +40,7 @@ button.wwm-chip:hover{border-color:var(--wwm-divider)}
 .wwm-sw-unplaced{width:10px;height:11px;border:1px solid var(--wwm-muted);border-radius:0;font:700 10px/11px sans-serif;text-align:center;color:var(--wwm-fg)}
 .wwm-sw-unplaced::before{content:"?"}
 .wwm-sw-conversation{width:4px;border:1.5px solid var(--wwm-muted);border-right:none;border-radius:0}
-.wwm-sw-rating{width:24px;background:linear-gradient(90deg,${RATING_GRADIENT});border-radius:3px}
+.wwm-sw-rating{width:24px;background:linear-gradient(90deg,var(--wwm-rating-gradient));border-radius:3px}
 .wwm-sw-cap{width:6px;border-left:2px solid var(--wwm-warning);border-radius:0}
 .wwm-scroll{position:relative;overflow-y:auto;overflow-x:hidden;outline:none;border-radius:0 0 8px 8px}
 .wwm-scroll:focus-visible{box-shadow:inset 0 0 0 2px var(--wwm-accent)}

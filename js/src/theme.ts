@@ -190,5 +190,12 @@ export function themeVariables(theme: Theme): Record<string, string> {
     "--wwm-warning": theme.warning,
     "--wwm-error-outline": theme.errorOutline,
     "--wwm-font": theme.font,
+    // the key of the badges' colour scale: the dark theme's badges have their own colours
+    "--wwm-rating-gradient": ratingGradient(theme.name === "dark"),
   };
+}
+
+/** The rating scale as CSS gradient stops, in the theme's badge colours. */
+export function ratingGradient(dark: boolean): string {
+  return (dark ? RATING_COLORS_DARK : RATING_COLORS).map((color, i) => `${color} ${RATING_STOPS[i] * 100}%`).join(",");
 }

@@ -191,23 +191,29 @@ def _text(image: Image.Image, palette: _Palette, s: Text, k: float) -> None:
     mask = Image.new("L", (right - left, bottom - top), 0)
     ImageDraw.Draw(mask).text((-left, -top), s.text, fill=255, font=face)
     fg, bg = rgb(s.color), rgb(s.bg)
-    shades = [
+    shades = (
         palette(bg),
         palette(_blend(bg, fg, 1 / 3)),
         palette(_blend(bg, fg, 2 / 3)),
         palette(fg),
-    ]
-    table = [shades[(v * 3 + 127) // 255] for v in range(256)]
+    )
     x = s.x * k - (face.getlength(s.text) / 2 if s.middle else 0)
+    raw = mask.tobytes()
     image.paste(
-        Image.frombytes("P", mask.size, mask.point(table).tobytes()),
+        Image.frombytes("P", mask.size, raw.translate(_shade_table(shades))),
         (round(x) + left, round(s.y * k) + top),
-        mask.point(_INKED),
+        Image.frombytes("L", mask.size, raw.translate(_INKED)),
     )
 
 
-_INKED = [0] + [255] * 255
-"""Mask of the pixels a text shade is pasted on (any ink at all)."""
+@cache
+def _shade_table(shades: tuple[int, int, int, int]) -> bytes:
+    """Coverage (0-255) to one of four palette indices: background, two blends, ink."""
+    return bytes(shades[(v * 3 + 127) // 255] for v in range(256))
+
+
+_INKED = bytes([0] + [255] * 255)
+"""Coverage to the mask of the pixels a text shade is pasted on (any ink at all)."""
 
 
 def _hatch(draw: ImageDraw.ImageDraw, s: Hatch, k: float, color: int) -> None:

@@ -508,7 +508,17 @@ def build(
         if drawn is not None:
             a, b = spans.bounds[r]
             _spans(
-                scene, data, cats[a:b], stats[a:b], cid, drawn, top, t, options, statuses, categories
+                scene,
+                data,
+                cats[a:b],
+                stats[a:b],
+                cid,
+                drawn,
+                top,
+                t,
+                options,
+                statuses,
+                categories,
             )
         _markers(scene, cid, items, top, t, dark, row_bg)
     if not len(shown):
