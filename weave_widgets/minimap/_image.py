@@ -33,6 +33,7 @@ from weave_widgets.minimap._scene import (
     ascent,
     font,
     rgb,
+    text_width,
 )
 
 _EMOJI_FONT = Path("/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf")
@@ -269,9 +270,12 @@ def svg(scene: Scene) -> str:
             weight = ' font-weight="bold"' if s.bold else ""
             role = f' class="{s.role}"' if s.role else ""
             y = _n(s.y + ascent(s.size, s.bold))
+            # SVG drops leading spaces: start the text after them instead
+            words = s.text.lstrip(" ")
+            x = s.x + text_width(s.text[: len(s.text) - len(words)], s.size, s.bold)
             out.append(
-                f'<text{role} x="{_n(s.x)}" y="{y}" font-size="{_n(s.size)}"{weight}{anchor} '
-                f'fill="{s.color}">{escape(s.text, quote=False)}</text>'
+                f'<text{role} x="{_n(x)}" y="{y}" font-size="{_n(s.size)}"{weight}{anchor} '
+                f'fill="{s.color}">{escape(words, quote=False)}</text>'
             )
         elif kind is Outline:
             assert isinstance(s, Outline)
