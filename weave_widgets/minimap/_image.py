@@ -26,7 +26,7 @@ from weave_widgets.minimap._scene import (
     Gradient,
     Hatch,
     Outline,
-    Path_,
+    Polygon,
     Rect,
     Scene,
     Text,
@@ -142,8 +142,8 @@ def png(scene: Scene, scale: float = 2) -> Image.Image:
         elif kind is Hatch:
             assert isinstance(s, Hatch)
             _hatch(draw, s, k, index(s.color))
-        elif kind is Path_:
-            assert isinstance(s, Path_)
+        elif kind is Polygon:
+            assert isinstance(s, Polygon)
             points = [(px * k, py * k) for px, py in s.points]
             if s.width:
                 draw.line(points, fill=index(s.color), width=max(1, round(s.width * k)))
@@ -292,8 +292,8 @@ def svg(scene: Scene) -> str:
                 'stroke-width="1.2"/></pattern>',
             )
             out.append(f'<rect {_box(s.x0, s.y0, s.x1, s.y1)} fill="url(#{pattern})"/>')
-        elif kind is Path_:
-            assert isinstance(s, Path_)
+        elif kind is Polygon:
+            assert isinstance(s, Polygon)
             d = "M" + " L".join(f"{_n(x)},{_n(y)}" for x, y in s.points)
             if s.width:
                 out.append(

@@ -12,6 +12,7 @@ follows.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -210,7 +211,7 @@ class RowFeedback:
 
 
 def layout_markers(
-    feedback: RowFeedback, row: RowLayout, cols: Columns, rating_text: Any
+    feedback: RowFeedback, row: RowLayout, cols: Columns, rating_text: Callable[[float], str]
 ) -> list[MarkerItem]:
     """Marker items pinned at their turn's first span, conversation feedback at the row start
     behind a bracket, feedback on a turn that is not drawn after the row's last mark behind a

@@ -116,11 +116,12 @@ class Gradient:
 
 
 @dataclass(slots=True)
-class Path_:
+class Polygon:
+    """A filled polygon (``width`` 0), or an open line of that width through the points."""
+
     points: list[tuple[float, float]]
     color: str
     width: float = 0.0
-    """Line width; 0 fills the closed polygon instead."""
 
 
 @dataclass(slots=True)
@@ -148,7 +149,7 @@ class Emoji:
     bg: str
 
 
-Shape = Rect | Outline | Hatch | Gradient | Path_ | Text | Emoji
+Shape = Rect | Outline | Hatch | Gradient | Polygon | Text | Emoji
 
 
 @dataclass
@@ -158,9 +159,10 @@ class Scene:
     background: str
     shapes: list[Shape] = field(default_factory=list)
     spans: list[tuple[str, int, float, float]] = field(default_factory=list)
-    """Per drawn span: conversation id, span position in the row, x and width (for tests)."""
+    """Per drawn span: conversation id, span position in the row, x and width (what the
+    layout parity fixture compares with js/src/layout.ts)."""
     markers: list[tuple[str, lay.MarkerItem]] = field(default_factory=list)
-    """Per drawn marker item: conversation id and the item."""
+    """Per drawn marker item: conversation id and the item (likewise)."""
 
 
 @cache
@@ -781,7 +783,7 @@ def _tag(
         (x + w, y + h - 0.5),
         (x + 4, y + h - 0.5),
     ]
-    shapes.append(Path_(points, t["tag"]))
+    shapes.append(Polygon(points, t["tag"]))
     shapes.append(Text(x + 5, y + 1.5, label, t["background"], 9.5, t["tag"], role="tag"))
 
 
@@ -789,7 +791,7 @@ def _bracket(shapes: list[Shape], x: float, y: float, t: dict[str, str]) -> None
     """The bracket that sets conversation feedback apart from turn-1 feedback at the row start."""
     h = lay.MARKER_HEIGHT
     points = [(x + 4, y + 0.75), (x + 1, y + 0.75), (x + 1, y + h - 0.75), (x + 4, y + h - 0.75)]
-    shapes.append(Path_(points, t["muted"], 1.5))
+    shapes.append(Polygon(points, t["muted"], 1.5))
 
 
 def _unplaced(shapes: list[Shape], x: float, y: float, t: dict[str, str], bg: str) -> None:
@@ -801,7 +803,7 @@ def _unplaced(shapes: list[Shape], x: float, y: float, t: dict[str, str], bg: st
 
 def _cap(shapes: list[Shape], x: float, y: float, color: str, h: float) -> None:
     """A torn edge: older spans exist but the server's span cap dropped them."""
-    shapes.append(Path_([(x + (3 if j % 2 else 0), y + j * h / 4) for j in range(5)], color, 1.5))
+    shapes.append(Polygon([(x + (3 if j % 2 else 0), y + j * h / 4) for j in range(5)], color, 1.5))
 
 
 __all__ = ["MAX_ROWS", "THEMES", "Scene", "build", "key_text", "rating_color"]
