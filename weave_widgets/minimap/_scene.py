@@ -281,7 +281,8 @@ def rating_text(value: float) -> str:
 
 
 def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
+    """As ``plural`` in js/src/format.ts."""
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 def _direction_words(options: dict[str, Any]) -> str:
@@ -651,18 +652,27 @@ def _label(
     bg: str,
 ) -> None:
     """The row label: id (cut in the middle), then spans, turns, errors and wall time, as
-    ``drawLabel`` in js/src/render.ts."""
+    ``labelTexts`` in js/src/render.ts: when the details do not fit, the span and then the
+    turn counts go first, so errors and wall time stay."""
     max_width = cols.label_width - 16
     cid = fit_middle(row.conversation_id, max_width, 12, True)
     shapes.append(Text(12, top + 4, cid, t["foreground"], 12, bg, True))
-    spans = f"{row.n_spans}+ spans" if row.capped else _plural(row.n_spans, "span")
-    parts = [(f"{spans} · {_plural(row.n_turns, 'turn')}", t["muted"])]
+    tail: list[tuple[str, str]] = []
     if row.n_errors:
-        parts.append((f" · {row.n_errors} err", STATUS_COLORS["ERROR"]))
+        tail.append((f"{row.n_errors:,} err", STATUS_COLORS["ERROR"]))
     if row.n_spans:
-        parts.append((f" · {format_duration(row.wall_ms)}", t["muted"]))
+        tail.append((format_duration(row.wall_ms), t["muted"]))
+    spans = f"{row.n_spans:,}+ spans" if row.capped else _plural(row.n_spans, "span")
+    turns = _plural(row.n_turns, "turn")
+
+    def join(lead: list[str]) -> list[tuple[str, str]]:
+        pieces = [(text, t["muted"]) for text in lead] + tail
+        return [(f" · {text}" if i else text, color) for i, (text, color) in enumerate(pieces)]
+
+    choices = [p for p in (join([spans, turns]), join([turns]), join([])) if p]
+    fits = [p for p in choices if text_width("".join(x for x, _ in p), 11) <= max_width]
     x = 12.0
-    for text, color in parts:
+    for text, color in fits[0] if fits else choices[-1]:
         fitted = fit_text(text, 12 + max_width - x, 11)
         shapes.append(Text(x, top + 21, fitted, color, 11, bg))
         x += text_width(fitted, 11)
