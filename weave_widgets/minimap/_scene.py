@@ -440,52 +440,7 @@ def build(
         )
         shapes.append(Text(12, y, fit_text(note, width - 24, 11, True), t["warning"], 11, bg, True))
         y += 18
-    legend = _Legend(scene, t, y, width - 12)
-    for name, color in data.category_colors.items():
-        legend.entry(
-            14, name, lambda x, y, c=color: shapes.append(Rect(x, y + 3, x + 14, y + 14, c))
-        )
-    for name in STATUS_LEGEND:
-        color = STATUS_COLORS[name]
-
-        def status_swatch(
-            x: float, y: float, c: str = color, error: bool = name == "ERROR"
-        ) -> None:
-            shapes.append(Rect(x, y + 3, x + 14, y + 14, c))
-            if error:
-                shapes.append(Hatch(x + 2, y + 5, x + 12, y + 12, t["hatch"]))
-                shapes.append(Outline(x, y + 3, x + 14, y + 14, t["error_outline"], 2))
-
-        legend.entry(14, name, status_swatch)
-    legend.entry(
-        14,
-        "turn root span",
-        lambda x, y: shapes.append(Rect(x, y + 10, x + 14, y + 14, CATEGORY_COLORS["agent"])),
-    )
-    legend.entry(14, "emoji tag", lambda x, y: shapes.append(Emoji(x, y + 1, 12, "👍", bg)))
-    sample = lay.tag_label("tag")
-    legend.entry(
-        lay.tag_width(sample),
-        "text tag (first letters)",
-        lambda x, y: _tag(shapes, x, y + 1, lay.tag_width(sample), sample, t, bg),
-    )
-    legend.entry(5, "conversation feedback", lambda x, y: _bracket(shapes, x, y + 1, t))
-    stops = [
-        (s, c)
-        for s, c in zip(RATING_STOPS, RATING_COLORS_DARK if dark else RATING_COLORS, strict=True)
-    ]
-    legend.entry(
-        24, "rating 0→1", lambda x, y: shapes.append(Gradient(x, y + 2, x + 24, y + 14, stops))
-    )
-    if any_unplaced:
-        legend.entry(
-            12, "feedback on a turn not drawn", lambda x, y: _unplaced(shapes, x, y + 1, t, bg)
-        )
-    if any_capped:
-        legend.entry(
-            6, "older spans dropped", lambda x, y: _cap(shapes, x, y + 1, t["warning"], 14)
-        )
-    y = legend.y + 18
+    y = _legend(scene, data, t, dark, y, width, any_unplaced, any_capped)
     for line in _wrap(key_text(options, full_ms), width - 24, 11):
         shapes.append(Text(12, y, line, t["muted"], 11, bg))
         y += 16
@@ -536,6 +491,68 @@ def build(
             )
         )
     return scene
+
+
+def _legend(
+    scene: Scene,
+    data: ConversationData,
+    t: dict[str, str],
+    dark: bool,
+    y: float,
+    width: float,
+    any_unplaced: bool,
+    any_capped: bool,
+) -> float:
+    """The widget's legend, wrapped at the image width, from ``y``; returns the y below it.
+    The "?" and span-cap entries show only when the page draws them."""
+    shapes = scene.shapes
+    bg = t["background"]
+    legend = _Legend(scene, t, y, width - 12)
+    for name, color in data.category_colors.items():
+        legend.entry(
+            14, name, lambda x, y, c=color: shapes.append(Rect(x, y + 3, x + 14, y + 14, c))
+        )
+    for name in STATUS_LEGEND:
+        color = STATUS_COLORS[name]
+
+        def status_swatch(
+            x: float, y: float, c: str = color, error: bool = name == "ERROR"
+        ) -> None:
+            shapes.append(Rect(x, y + 3, x + 14, y + 14, c))
+            if error:
+                shapes.append(Hatch(x + 2, y + 5, x + 12, y + 12, t["hatch"]))
+                shapes.append(Outline(x, y + 3, x + 14, y + 14, t["error_outline"], 2))
+
+        legend.entry(14, name, status_swatch)
+    legend.entry(
+        14,
+        "turn root span",
+        lambda x, y: shapes.append(Rect(x, y + 10, x + 14, y + 14, CATEGORY_COLORS["agent"])),
+    )
+    legend.entry(14, "emoji tag", lambda x, y: shapes.append(Emoji(x, y + 1, 12, "👍", bg)))
+    sample = lay.tag_label("tag")
+    legend.entry(
+        lay.tag_width(sample),
+        "text tag (first letters)",
+        lambda x, y: _tag(shapes, x, y + 1, lay.tag_width(sample), sample, t, bg),
+    )
+    legend.entry(5, "conversation feedback", lambda x, y: _bracket(shapes, x, y + 1, t))
+    stops = [
+        (s, c)
+        for s, c in zip(RATING_STOPS, RATING_COLORS_DARK if dark else RATING_COLORS, strict=True)
+    ]
+    legend.entry(
+        24, "rating 0→1", lambda x, y: shapes.append(Gradient(x, y + 2, x + 24, y + 14, stops))
+    )
+    if any_unplaced:
+        legend.entry(
+            12, "feedback on a turn not drawn", lambda x, y: _unplaced(shapes, x, y + 1, t, bg)
+        )
+    if any_capped:
+        legend.entry(
+            6, "older spans dropped", lambda x, y: _cap(shapes, x, y + 1, t["warning"], 14)
+        )
+    return legend.y + 18
 
 
 def _empty_row(cols: lay.Columns) -> lay.RowLayout:
