@@ -43,7 +43,8 @@ TAG_LABEL_MAX = 8
 """Characters of a text tag shown on its mark (longer tags end in an ellipsis; the tooltip has
 the whole text), so two different tags look different."""
 TAG_CHAR_WIDTH = 6
-"""Width given to each label character (10 px text); the label is squeezed if wider."""
+"""Width given to each label character (9.5 px text): the widget squeezes a wider label, the
+image cuts it further."""
 
 
 @dataclass(frozen=True)

@@ -811,7 +811,9 @@ def _tag(
         (x + 4, y + h - 0.5),
     ]
     shapes.append(Polygon(points, t["tag"]))
-    shapes.append(Text(x + 5, y + 1.5, label, t["background"], 9.5, t["tag"], role="tag"))
+    # wide letters may not fit the 6 px a character the layout gives them: cut further
+    fitted = fit_text(label, w - 6, 9.5)
+    shapes.append(Text(x + 5, y + 1.5, fitted, t["background"], 9.5, t["tag"], role="tag"))
 
 
 def _bracket(shapes: list[Shape], x: float, y: float, t: dict[str, str]) -> None:
