@@ -48,9 +48,9 @@ def test_duration_brush_filters_rows() -> None:
     conv = data.conversations
     low, high = 2_000, 20_000
     linked.chart._vl_selections = {
-        "duration_brush": {"value": {"total_duration_ms": [high, low]}, "store": []}
+        "duration_brush": {"value": {"wall_time_ms": [high, low]}, "store": []}
     }
-    inside = conv[(conv["total_duration_ms"] >= low) & (conv["total_duration_ms"] <= high)]
+    inside = conv[(conv["wall_time_ms"] >= low) & (conv["wall_time_ms"] <= high)]
     assert 0 < len(inside) < len(conv)
     assert widget.filter_conversations == inside["conversation_id"].astype(object).tolist()
     linked.chart._vl_selections = {"duration_brush": {"value": None, "store": []}}
