@@ -112,7 +112,10 @@ def test_explore_uses_the_server_it_is_given(
     assert "wrote 12 demo conversations" in text
     assert "conversations=12" in text
     assert re.search(r"turns \d+ error turns \d+", text)
-    assert re.search(r"observer saw \[(\d+)\] selected \1 of 12", text), text
+    agents = re.search(r"share with errors by agent (\{.*\})", text)
+    assert agents, text
+    assert "agent" in agents.group(1) and "nan" not in agents.group(1)  # grouped by agent_name
+    assert re.search(r"worst cohort [\w, -]+ observer saw \[(\d+)\] selected \1 of 12", text), text
     assert "categories ['tools', 'model calls', 'context', 'agent']" in text
     assert "highlight {} rows kept None" in text
     # the grouped minimap, and five charts as JupyterChart widgets (turn profile twice,
