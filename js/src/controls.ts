@@ -1,5 +1,6 @@
 // Toolbar (sort, width, scale, colour, feedback filter, PNG) and the legend (doubles as filters).
 import {
+  type Align,
   COLOR_MODES,
   SCALES,
   SORT_DESCENDING,
@@ -167,15 +168,24 @@ export function buildControls(doc: Document, set: Setter, onPng: () => void): Co
 }
 
 /** What a mark's width means, for the key above the rows. ``fullWidth`` is the wall time the
- * full width stands for on a shared axis (the longest row shown). */
-export function keyText(options: Pick<Options, "width_mode" | "time_axis" | "scale">, fullWidth: number): string {
+ * full width stands for on a shared axis (the longest row shown); aligned by turn, widths are
+ * per turn column instead. */
+export function keyText(
+  options: Pick<Options, "width_mode" | "time_axis" | "scale"> & { align: Align },
+  fullWidth: number,
+): string {
   const roots = "a turn's root span is the band under it";
+  const scale = options.scale === "linear" ? "" : ` (${options.scale} scale: short spans enlarged)`;
+  if (options.align === "turn") {
+    // align.ts: equal columns, one per turn index; the time axis does not apply.
+    const within = options.width_mode === "uniform" ? "one slot per span" : `its spans by wall time${scale}`;
+    return `Aligned by turn: column k holds turn k of every row, all columns equally wide whatever the turns took; within a column, ${within}, fit to it; ${roots}.`;
+  }
   if (options.width_mode === "uniform") {
     return options.time_axis === "shared"
       ? `Width: one slot per span, shared by all rows (${roots}).`
       : `Width: one slot per span, every row fit to the width (${roots}).`;
   }
-  const scale = options.scale === "linear" ? "" : ` (${options.scale} scale: short spans enlarged)`;
   const axis =
     options.time_axis === "shared"
       ? `one scale for every row, full width = ${formatDuration(fullWidth)}`

@@ -185,7 +185,7 @@ export class MinimapView implements InteractionHost, HookHost {
     this.controls.summary.textContent = summaryText(data, shown, spans, Boolean(statusMask || categoryMask));
     let fullWidth = 0;
     if (data) for (const c of this.conversationRows) fullWidth = Math.max(fullWidth, data.wallTime[c]);
-    this.controls.key.textContent = keyText(options, fullWidth);
+    this.controls.key.textContent = keyText({ ...options, align: this.sync.get("align") }, fullWidth);
     this.scroll.setAttribute(
       "aria-label",
       `Conversation minimap, ${shown} conversations. Arrow keys move between spans and rows, Enter selects, Escape clears.`,
