@@ -3,6 +3,8 @@ and picked rows redraw the chart, through the traits the browser writes (``_vl_s
 
 from __future__ import annotations
 
+import re
+
 import altair as alt
 import pandas as pd
 import pytest
@@ -77,3 +79,11 @@ def test_refuses_what_it_cannot_link() -> None:
     with pytest.raises(TypeError, match="ConversationMinimap"):
         link(object(), "errors")  # type: ignore[arg-type]
     assert weave_widgets.link is link
+
+
+def test_linked_charts_load_vega_without_a_network() -> None:
+    data = sample_data()
+    linked = link(ConversationMinimap(data), "errors")
+    module = str(linked.chart._esm)
+    assert "vegaEmbed" in module or "vega" in module
+    assert not re.search(r"""(import|from)\s*\(?\s*["']https?://""", module)

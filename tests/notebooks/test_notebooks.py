@@ -114,7 +114,8 @@ def test_explore_uses_the_server_it_is_given(
     assert re.search(r"turns \d+ error turns \d+", text)
     agents = re.search(r"share with errors by agent (\{.*\})", text)
     assert agents, text
-    assert "agent" in agents.group(1) and "nan" not in agents.group(1)  # grouped by agent_name
+    assert "agent" in agents.group(1)
+    assert "nan" not in agents.group(1)
     assert re.search(r"worst cohort [\w, -]+ observer saw \[(\d+)\] selected \1 of 12", text), text
     assert "categories ['tools', 'model calls', 'context', 'agent']" in text
     assert "highlight {} rows kept None" in text
