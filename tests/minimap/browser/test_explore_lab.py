@@ -199,7 +199,7 @@ def test_group_by_agent_pick_worst_cohort_and_linked_charts(
     table = frame.inner_text()
     assert all(c in table for c in rows)
     assert frame.locator("tbody tr").count() == len(rows)
-    page.screenshot(path=artifacts / "lab-explore-readback-light-wide.png")
+    back.screenshot(path=artifacts / "lab-explore-readback-light-wide.png")
 
     # The errors chart, linked: click its execute_tool ERROR bar in the rendered Vega view.
     linked = run_cell(page, notebook, 2)
@@ -260,17 +260,23 @@ def test_group_by_agent_pick_worst_cohort_and_linked_charts(
         page.mouse.click(*label_point(output, rows[-1]))
         page.keyboard.up("Shift")
     expect(root).to_have_attribute("data-picked", str(len(rows)))
+    page.mouse.move(2, 2)  # no tooltip over the rows
+    sidebar_tab = page.locator(".jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id='filebrowser']")
     for scheme in ("light", "dark"):
         if scheme == "dark":
             switch_theme(page, "dark")
             expect(root).to_have_attribute("data-theme", "dark")
         for width in (1400, 600):
             page.set_viewport_size({"width": width, "height": 1000})
+            if width == 600:  # as a user on a narrow screen: the file browser folded away
+                sidebar_tab.click()
             page.wait_for_timeout(400)
             first.scroll_into_view_if_needed()
             size = "wide" if width == 1400 else "narrow"
             root.screenshot(path=artifacts / f"lab-explore-widget-{scheme}-{size}.png")
             page.screenshot(path=artifacts / f"lab-explore-page-{scheme}-{size}.png")
+            if width == 600:
+                sidebar_tab.click()
     assert [e for e in log.errors if "minimap" in e.lower() or "wwm" in e.lower()] == []
     outside = [u for u in log.requests if not u.startswith((lab.url, "blob:", "data:"))]
     assert outside == []
