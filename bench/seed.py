@@ -1,8 +1,9 @@
 """Deterministic benchmark data, written through ``/call/upsert_batch`` in large batches and
 cached as a SQLite file keyed by size and seed, plus the local server run as a subprocess.
 
-Every conversation has ``n_spans`` spans in turns of up to 10 (``invoke_agent``, then ``chat``,
-``execute_tool``, ``retrieval`` and ``embeddings`` calls), about 3 % of them errors; every 10th
+Every conversation has ``n_spans`` spans in turns of up to 10, shaped as the weave SDK logs an
+agent: a root ``invoke_agent`` framing the turn, its ``chat``, ``execute_tool``, ``retrieval``
+and ``embeddings`` calls one after another inside it, about 3 % of those failing; every 10th
 conversation has a 👍 on its first turn and every 20th a monitor rating on the whole
 conversation.
 """
@@ -29,7 +30,7 @@ import orjson
 
 from bench.common import PYTHON, ROOT
 
-SEED_VERSION = 1
+SEED_VERSION = 2
 """Bump when the generated data changes, so cached files are rebuilt."""
 
 CACHE_ENV = "WEAVE_WIDGETS_BENCH_CACHE"
@@ -64,39 +65,63 @@ def _iso(micros: int) -> str:
     return (_EPOCH + datetime.timedelta(microseconds=micros)).isoformat()
 
 
-def _conversation(project: str, cid: str, n_spans: int, index: int, rng: random.Random) -> Any:
-    """Yield the start and end items of one conversation's spans."""
-    clock = index * 3_600_000_000
-    trace = ""
-    for position in range(n_spans):
-        if position % TURN_SPANS == 0:
-            trace = _uuid(rng)
-            operation = "invoke_agent"
-        else:
-            operation = rng.choice(_OPERATIONS)
-        span_id = _uuid(rng)
-        duration = int(rng.expovariate(1 / 800_000))
-        start = {
+def _turn_calls(
+    project: str, cid: str, trace: str, operations: list[str], clock: int, rng: random.Random
+) -> tuple[list[dict[str, Any]], int]:
+    """The calls of one turn shaped as the weave SDK logs them: a root ``invoke_agent`` that
+    starts first and ends last, and its children one after another inside it (parent set).
+    Returns the ``(start, end)`` request pairs flattened and the time the turn ends."""
+    calls: list[tuple[str, str | None, int, int]] = []
+    root = _uuid(rng)
+    child_clock = clock + int(rng.expovariate(1 / 20_000))
+    for operation in operations:
+        start = child_clock
+        child_clock = start + int(rng.expovariate(1 / 700_000)) + 1_000
+        calls.append((operation, root, start, child_clock))
+        child_clock += int(rng.expovariate(1 / 30_000))
+    end = child_clock + 5_000
+    calls.insert(0, ("invoke_agent", None, clock, end))
+    items: list[dict[str, Any]] = []
+    for index, (operation, parent, started, ended) in enumerate(calls):
+        span_id = root if index == 0 else _uuid(rng)
+        attributes = {"gen_ai.operation.name": operation}
+        if parent is None:
+            attributes["gen_ai.agent.name"] = "bench-agent"
+        start: dict[str, Any] = {
             "project_id": project,
             "id": span_id,
             "op_name": f"weave:///{project}/op/{operation}:v0",
             "trace_id": trace,
+            "parent_id": parent,
             "thread_id": cid,
-            "started_at": _iso(clock),
-            "attributes": {"gen_ai.operation.name": operation},
+            "started_at": _iso(started),
+            "attributes": attributes,
             "inputs": {},
         }
-        end: dict[str, Any] = {
+        finish: dict[str, Any] = {
             "project_id": project,
             "id": span_id,
-            "ended_at": _iso(clock + duration),
+            "ended_at": _iso(ended),
             "summary": {},
         }
-        if rng.random() < 0.03:
-            end["exception"] = "RuntimeError: tool failed"
-        clock += duration // 4 + 1_000
-        yield {"mode": "start", "req": {"start": start}}
-        yield {"mode": "end", "req": {"end": end}}
+        if parent is not None and rng.random() < 0.03:
+            finish["exception"] = "RuntimeError: tool failed"
+        items.append({"mode": "start", "req": {"start": start}})
+        items.append({"mode": "end", "req": {"end": finish}})
+    return items, end
+
+
+def _conversation(project: str, cid: str, n_spans: int, index: int, rng: random.Random) -> Any:
+    """Yield the start and end items of one conversation's spans: turns of up to
+    ``TURN_SPANS`` spans, a user's pause of a few seconds between them."""
+    clock = index * 3_600_000_000
+    for first in range(0, n_spans, TURN_SPANS):
+        size = min(TURN_SPANS, n_spans - first)
+        trace = _uuid(rng)
+        operations = [rng.choice(_OPERATIONS) for _ in range(size - 1)]
+        items, clock = _turn_calls(project, cid, trace, operations, clock, rng)
+        clock += int(rng.expovariate(1 / 5_000_000)) + 500_000
+        yield from items
 
 
 def _feedback(project: str, cid: str, index: int, rng: random.Random) -> list[dict[str, Any]]:

@@ -1,4 +1,7 @@
-// Toolbar (sort, width, scale, colour, feedback filter, PNG) and the legend (doubles as filters).
+// Toolbar (sort, width, scale, colour, feedback filter, search, PNG), the width key and the
+// legend (doubles as filters). Below WIDE_MIN px of the widget's own width the chrome compacts:
+// shorter texts, and the legend folds behind a one-line "Key" toggle beside a short width key;
+// below NARROW_MAX px the count drops to its first words.
 import {
   type Align,
   COLOR_MODES,
@@ -16,13 +19,39 @@ import { el } from "./dom";
 import { formatCount, formatDuration } from "./format";
 import type { Options } from "./sync";
 
+/** Narrower than this (the widget's own width, in CSS px), the chrome compacts. */
+const WIDE_MIN = 900;
+/** Narrower than this, the compact chrome's count says only how many rows show. */
+const NARROW_MAX = 480;
+
+/** How the chrome is laid out, by the widget's own width. */
+export type Layout = "wide" | "compact" | "narrow";
+
+/** How long a text may be: in full, short (compact) or shortest (narrow). */
+export type Length = "full" | "short" | "narrow";
+
+/** The texts that depend on the rows shown: the count at each length, and the width key in
+ * full and short (the compact chrome's one line). */
+export interface Texts {
+  summary: Record<Length, string>;
+  key: string;
+  keyShort: string;
+}
+
 export interface Controls {
   toolbar: HTMLElement;
+  /** The width key line: the legend toggle (compact only) and what width means. */
+  keybar: HTMLElement;
   legend: HTMLElement;
-  summary: HTMLElement;
-  /** What width means, in words (and the full width of the shared axis). */
-  key: HTMLElement;
   update(state: Options, palette: Palette | null, anyCapped: boolean): void;
+  /** Show the count and the width key (full, or short when compact). */
+  describe(texts: Texts): void;
+  /** Say ``message`` where the count goes (loading, no data), at every width. */
+  tell(message: string): void;
+  /** The full width key, whatever is shown (for the exported image). */
+  keyText(): string;
+  /** Lay the chrome out for the widget's own ``width`` (0: not laid out yet, kept wide). */
+  fit(width: number): Layout;
 }
 
 /** Writes one option trait (and saves it). */
@@ -32,6 +61,7 @@ type Choice = "sort_by" | "width_mode" | "time_axis" | "scale" | "color_by";
 
 function select<K extends Choice>(doc: Document, label: string, name: K, values: readonly Options[K][], set: Setter): HTMLLabelElement {
   const wrap = el(doc, "label", "wwm-field");
+  wrap.title = label; // its visible label is hidden in the compact chrome
   wrap.append(el(doc, "span", "wwm-field-label", label));
   const sel = el(doc, "select", "wwm-select");
   sel.name = name;
@@ -54,13 +84,19 @@ function toggleList<T extends string>(list: readonly T[], value: T): T[] {
   return list.includes(value) ? list.filter((v) => v !== value) : [...list, value];
 }
 
-/** Build the toolbar and legend; ``set`` writes a trait, ``onPng`` downloads the image. */
-export function buildControls(doc: Document, set: Setter, onPng: () => void): Controls {
+let legendIds = 0;
+
+/** Build the toolbar, key and legend; ``set`` writes a trait, ``onPng`` downloads the image,
+ * ``search`` (the transcript search box) sits in the toolbar row. */
+export function buildControls(doc: Document, set: Setter, onPng: () => void, search: HTMLElement): Controls {
   const toolbar = el(doc, "div", "wwm-toolbar");
   const sortField = select(doc, "Sort", "sort_by", SORT_KEYS, set);
   const direction = el(doc, "button", "wwm-button wwm-direction");
   direction.type = "button";
   direction.name = "sort_descending";
+  const arrow = el(doc, "span", "");
+  const directionWords = el(doc, "span", "wwm-wide-only");
+  direction.append(arrow, directionWords);
   sortField.append(direction);
   const widthField = select(doc, "Width", "width_mode", WIDTH_MODES, set);
   const axisField = select(doc, "Rows", "time_axis", TIME_AXES, set);
@@ -72,7 +108,8 @@ export function buildControls(doc: Document, set: Setter, onPng: () => void): Co
   feedbackBox.type = "checkbox";
   feedbackBox.name = "filter_has_feedback";
   feedbackBox.addEventListener("change", () => set("filter_has_feedback", feedbackBox.checked));
-  feedbackField.append(feedbackBox, el(doc, "span", "", "with feedback"));
+  feedbackField.title = "Show only conversations with feedback";
+  feedbackField.append(feedbackBox, el(doc, "span", "", "feedback"));
   const summary = el(doc, "span", "wwm-summary");
   const png = el(doc, "button", "wwm-button wwm-png", "PNG");
   png.type = "button";
@@ -80,11 +117,39 @@ export function buildControls(doc: Document, set: Setter, onPng: () => void): Co
   png.addEventListener("click", onPng);
   const end = el(doc, "span", "wwm-end");
   end.append(summary, png);
-  toolbar.append(sortField, widthField, axisField, scaleField, colorField, feedbackField, end);
-  const key = el(doc, "div", "wwm-key");
+  toolbar.append(sortField, widthField, axisField, scaleField, colorField, feedbackField, search, end);
 
   const legend = el(doc, "div", "wwm-legend");
+  legend.id = `wwm-legend-${++legendIds}`;
+  const toggle = el(doc, "button", "wwm-button wwm-key-toggle");
+  toggle.type = "button";
+  toggle.setAttribute("aria-controls", legend.id);
+  const key = el(doc, "span", "wwm-key");
+  const keybar = el(doc, "div", "wwm-keybar");
+  keybar.append(toggle, key);
   let state: Options | null = null;
+  let texts: Texts = { summary: { full: "", short: "", narrow: "" }, key: "", keyShort: "" };
+  let layout: Layout = "wide";
+  let open = false;
+
+  /** Show what the layout and the legend's state call for. */
+  const show = (): void => {
+    const compact = layout !== "wide";
+    const filters = state ? state.filter_category.length + state.filter_status.length : 0;
+    toggle.textContent = `Key${filters ? ` · ${filters} filter${filters === 1 ? "" : "s"}` : ""} ${open ? "▾" : "▸"}`;
+    toggle.setAttribute("aria-expanded", String(open || !compact));
+    toggle.title = `${open ? "Hide" : "Show"} the legend, which also filters by category and status`;
+    toggle.classList.toggle("wwm-on", filters > 0);
+    legend.hidden = compact && !open;
+    summary.textContent = texts.summary[layout === "wide" ? "full" : layout === "compact" ? "short" : "narrow"];
+    summary.title = texts.summary.full;
+    key.textContent = compact && !open ? texts.keyShort : texts.key;
+    key.title = texts.key;
+  };
+  toggle.addEventListener("click", () => {
+    open = !open;
+    show();
+  });
   direction.addEventListener("click", () => state && set("sort_descending", !state.sort_descending));
 
   const chip = (text: string, swatch: string, pressed: boolean, onClick: (() => void) | null): HTMLElement => {
@@ -108,11 +173,13 @@ export function buildControls(doc: Document, set: Setter, onPng: () => void): Co
     }
     const [up, down] = SORT_DIRECTION_LABELS[next.sort_by];
     const words = next.sort_descending ? down : up;
-    direction.textContent = `${next.sort_descending ? "↓" : "↑"} ${words}`;
+    arrow.textContent = next.sort_descending ? "↓" : "↑";
+    directionWords.textContent = ` ${words}`;
     direction.setAttribute("aria-label", `sort direction: ${words}`);
     direction.title = `${words} (click for ${next.sort_descending ? up : down})`;
     (scaleField.querySelector("select") as HTMLSelectElement).disabled = next.width_mode === "uniform";
     feedbackBox.checked = next.filter_has_feedback;
+    show();
     if (!palette) return;
     const items: HTMLElement[] = [el(doc, "span", "wwm-legend-title", "Category")];
     palette.categories.forEach((name, i) => {
@@ -164,7 +231,20 @@ export function buildControls(doc: Document, set: Setter, onPng: () => void): Co
     });
     buttons[next].focus();
   });
-  return { toolbar, legend, summary, key, update };
+  const describe = (next: Texts): void => {
+    texts = next;
+    show();
+  };
+  const fit = (width: number): Layout => {
+    const now: Layout = width <= 0 || width >= WIDE_MIN ? "wide" : width < NARROW_MAX ? "narrow" : "compact";
+    if (now !== layout) {
+      layout = now;
+      show();
+    }
+    return layout;
+  };
+  const tell = (message: string): void => describe({ ...texts, summary: { full: message, short: message, narrow: message } });
+  return { toolbar, keybar, legend, update, describe, tell, keyText: () => texts.key, fit };
 }
 
 /** What a mark's width means, for the key above the rows. ``fullWidth`` is the wall time the
@@ -193,10 +273,30 @@ export function keyText(
   return `Width: wall time per turn${scale}, ${axis}; ${roots}.`;
 }
 
+/** The width key in a few words, for the compact chrome's one line (the full sentence is its
+ * tooltip and shows when the legend is open). */
+export function keyShortText(
+  options: Pick<Options, "width_mode" | "time_axis" | "scale"> & { align: Align },
+  fullWidth: number,
+): string {
+  if (options.align === "turn") {
+    return `Aligned by turn: column k = turn k; ${options.width_mode === "uniform" ? "one slot per span" : "wall time"} within it`;
+  }
+  const shared = options.time_axis === "shared";
+  if (options.width_mode === "uniform") return `Width: one slot per span, ${shared ? "same in every row" : "rows fit the width"}`;
+  const scale = options.scale === "linear" ? "" : ` (${options.scale})`;
+  return `Width: wall time${scale}, ${shared ? `full width = ${formatDuration(fullWidth)}` : "rows fit the width"}`;
+}
+
 /** The toolbar summary: how many conversations show, of how many, and how many spans they
- * hold (``matching``: the spans that pass the span filters, when there are any). */
-export function summaryText(data: MinimapData | null, shown: number, spans: number, filtered: boolean): string {
-  if (!data) return "loading…";
-  const rows = `${formatCount(shown)} of ${formatCount(data.nConversations)} conversations`;
-  return `${rows} · ${formatCount(spans)} ${filtered ? "matching spans" : "spans"}`;
+ * hold (``matching``: the spans that pass the span filters, when there are any), at each
+ * length: short and narrow drop the words the compact chrome has no room for. */
+export function summaryText(data: MinimapData | null, shown: number, spans: number, filtered: boolean): Record<Length, string> {
+  if (!data) return { full: "loading…", short: "loading…", narrow: "loading…" };
+  const rows = `${formatCount(shown)} of ${formatCount(data.nConversations)}`;
+  return {
+    full: `${rows} conversations · ${formatCount(spans)} ${filtered ? "matching spans" : "spans"}`,
+    short: `${rows} · ${formatCount(spans)} ${filtered ? "spans match" : "spans"}`,
+    narrow: rows,
+  };
 }

@@ -1,7 +1,7 @@
 // Canvas drawing of the visible rows.
 import { type ColorBy, STATUS_CODE } from "./contract";
 import type { MinimapData } from "./decode";
-import { formatDuration, plural } from "./format";
+import { formatCount, formatDuration, plural } from "./format";
 import type { GroupSummary } from "./cohorts";
 import { type Columns, FRAME_BAND, type MarkerItem, ROW, type RowGeometry, type RowLayout } from "./layout";
 import { spanMatches } from "./rows";
@@ -46,7 +46,7 @@ function snap(v: number, dpr: number): number {
   return Math.round(v * dpr) / dpr;
 }
 
-function fitText(ctx: CanvasRenderingContext2D, text: string, maxWidth: number): string {
+function fitText(ctx: Pick<CanvasRenderingContext2D, "measureText">, text: string, maxWidth: number): string {
   if (ctx.measureText(text).width <= maxWidth) return text;
   let lo = 0;
   let hi = text.length;
@@ -72,28 +72,72 @@ export function fitMiddle(ctx: Pick<CanvasRenderingContext2D, "measureText">, te
   return `${chars[0] ?? ""}…`;
 }
 
+/** Where row labels start, in CSS px from the left edge. */
+const LABEL_X = 12;
+
+/** The room a row label has in columns ``cols``. */
+export function labelRoom(cols: Columns): number {
+  return cols.labelWidth - LABEL_X - 4;
+}
+
+/** A row label's second line as pieces to draw (``error`` pieces in the error colour). */
+export interface LabelPiece {
+  text: string;
+  kind: "muted" | "error";
+}
+
+/** The texts of conversation ``c``'s label cut to ``maxWidth``: the id keeps its unique ending,
+ * and the second line gives up span and turn counts before the error count and the wall time
+ * (the row's tooltip has them all). Sets ``ctx.font`` to measure, as ``drawLabel`` draws. */
+export function labelTexts(
+  ctx: Pick<CanvasRenderingContext2D, "measureText" | "font">,
+  data: MinimapData,
+  c: number,
+  maxWidth: number,
+  font: string,
+): { id: string; detail: LabelPiece[] } {
+  ctx.font = `600 12px ${font}`;
+  const id = fitMiddle(ctx, data.conversationIds.get(c), maxWidth);
+  ctx.font = `11px ${font}`;
+  const spans = data.spanOffsets[c + 1] - data.spanOffsets[c];
+  const tail: LabelPiece[] = [];
+  if (data.nErrors[c]) tail.push({ text: `${formatCount(data.nErrors[c])} err`, kind: "error" });
+  if (spans) tail.push({ text: formatDuration(data.wallTime[c]), kind: "muted" });
+  const spanCount = data.atSpanCap[c] ? `${formatCount(spans)}+ spans` : plural(spans, "span");
+  const turns = plural(data.nTurns[c], "turn");
+  const join = (lead: string[]): LabelPiece[] => {
+    const pieces = [...lead.map((text): LabelPiece => ({ text, kind: "muted" })), ...tail];
+    return pieces.map((piece, i) => (i ? { ...piece, text: ` · ${piece.text}` } : piece));
+  };
+  const width = (pieces: LabelPiece[]): number => ctx.measureText(pieces.map((p) => p.text).join("")).width;
+  const choices = [join([spanCount, turns]), join([turns]), join([])].filter((pieces) => pieces.length);
+  const fits = choices.find((pieces) => width(pieces) <= maxWidth);
+  if (fits) return { id, detail: fits };
+  // Nothing fits whole: the shortest choice, cut where it overflows.
+  const detail: LabelPiece[] = [];
+  let used = 0;
+  for (const piece of choices[choices.length - 1]) {
+    const text = fitText(ctx, piece.text, maxWidth - used);
+    detail.push({ ...piece, text });
+    used += ctx.measureText(text).width;
+    if (text !== piece.text) break;
+  }
+  return { id, detail };
+}
+
 function drawLabel(ctx: CanvasRenderingContext2D, f: Frame, c: number, y: number): void {
   const { data, theme, cols } = f;
-  const x = 12;
-  const maxWidth = cols.labelWidth - x - 4;
-  ctx.fillStyle = theme.foreground;
-  ctx.font = `600 12px ${theme.font}`;
+  const { id, detail } = labelTexts(ctx, data, c, labelRoom(cols), theme.font);
   ctx.textBaseline = "alphabetic";
-  ctx.fillText(fitMiddle(ctx, data.conversationIds.get(c), maxWidth), x, y + 16);
-  const spans = data.spanOffsets[c + 1] - data.spanOffsets[c];
-  const parts: [string, string][] = [
-    [`${data.atSpanCap[c] ? `${spans}+ spans` : plural(spans, "span")} · ${plural(data.nTurns[c], "turn")}`, theme.muted],
-  ];
-  if (data.nErrors[c]) parts.push([` · ${data.nErrors[c]} err`, data.palette.statusColors[ERROR]]);
-  if (spans) parts.push([` · ${formatDuration(data.wallTime[c])}`, theme.muted]);
+  ctx.font = `600 12px ${theme.font}`;
+  ctx.fillStyle = theme.foreground;
+  ctx.fillText(id, LABEL_X, y + 16);
   ctx.font = `11px ${theme.font}`;
-  let cursor = x;
-  for (const [text, color] of parts) {
-    const fitted = fitText(ctx, text, x + maxWidth - cursor);
-    ctx.fillStyle = color;
-    ctx.fillText(fitted, cursor, y + 31);
-    cursor += ctx.measureText(fitted).width;
-    if (fitted !== text) break;
+  let cursor = LABEL_X;
+  for (const piece of detail) {
+    ctx.fillStyle = piece.kind === "error" ? data.palette.statusColors[ERROR] : theme.muted;
+    ctx.fillText(piece.text, cursor, y + 31);
+    cursor += ctx.measureText(piece.text).width;
   }
 }
 

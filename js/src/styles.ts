@@ -6,7 +6,7 @@ const RATING_GRADIENT = RATING_COLORS.map((color, i) => `${color} ${RATING_STOPS
 
 export const CSS = `
 .wwm-root{position:relative;font-family:var(--wwm-font);font-size:12px;color:var(--wwm-fg);background:var(--wwm-bg);
-  border:1px solid var(--wwm-divider);border-radius:8px;box-sizing:border-box;container:wwm/inline-size}
+  border:1px solid var(--wwm-divider);border-radius:8px;box-sizing:border-box;contain:inline-size}
 .wwm-root *{box-sizing:border-box}
 .wwm-toolbar{display:flex;flex-wrap:wrap;align-items:center;gap:6px 10px;padding:8px 12px;border-bottom:1px solid var(--wwm-divider)}
 .wwm-field{display:inline-flex;align-items:center;gap:5px;color:var(--wwm-muted)}
@@ -22,7 +22,11 @@ export const CSS = `
 .wwm-summary{color:var(--wwm-muted);font-variant-numeric:tabular-nums}
 .wwm-png{font-weight:600}
 .wwm-legend{display:flex;flex-wrap:wrap;align-items:center;gap:4px 6px;padding:6px 12px;border-bottom:1px solid var(--wwm-divider)}
-.wwm-key{padding:3px 12px;font-size:11px;color:var(--wwm-muted);border-bottom:1px solid var(--wwm-divider)}
+.wwm-legend[hidden]{display:none}
+.wwm-keybar{display:flex;align-items:center;gap:8px;padding:3px 12px;font-size:11px;color:var(--wwm-muted);border-bottom:1px solid var(--wwm-divider)}
+.wwm-key{min-width:0}
+.wwm-key-toggle{display:none;flex:none;height:20px;padding:0 7px;font-size:11px;font-weight:600;white-space:nowrap}
+.wwm-key-toggle.wwm-on{border-color:var(--wwm-accent);background:color-mix(in srgb,var(--wwm-accent) 14%,transparent)}
 .wwm-legend-title{font-weight:600;text-transform:uppercase;font-size:10px;letter-spacing:.04em;color:var(--wwm-muted);margin-left:6px}
 .wwm-legend-title:first-child{margin-left:0}
 .wwm-chip{display:inline-flex;align-items:center;gap:5px;font:inherit;color:var(--wwm-fg);background:transparent;
@@ -52,13 +56,14 @@ button.wwm-chip:hover{border-color:var(--wwm-divider)}
 .wwm-tt-warning{color:var(--wwm-warning)}
 .wwm-tt-section{margin-top:5px;padding-top:4px;border-top:1px solid var(--wwm-divider);font-weight:600}
 .wwm-live{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
-.wwm-search{display:flex;align-items:center;gap:8px;padding:6px 12px;border-bottom:1px solid var(--wwm-divider)}
+.wwm-search{display:flex;align-items:center;gap:6px;flex:1 0 220px;max-width:340px}
 .wwm-search-input{font:inherit;color:var(--wwm-fg);background:var(--wwm-bg);border:1px solid var(--wwm-divider);border-radius:5px;
-  padding:2px 8px;height:26px;width:min(360px,100%)}
+  padding:2px 8px;height:24px;flex:1;min-width:0;width:100%}
 .wwm-search-input:focus-visible{outline:2px solid var(--wwm-accent);outline-offset:1px}
 .wwm-search-input:disabled{opacity:.6}
 .wwm-search-input::placeholder{color:var(--wwm-muted);opacity:1}
-.wwm-search-status{color:var(--wwm-muted)}
+.wwm-search-status{color:var(--wwm-muted);flex:none;white-space:nowrap}
+.wwm-search-status:empty{display:none}
 .wwm-transcript{border-top:1px solid var(--wwm-divider)}
 .wwm-tr-bar{display:flex;align-items:center;gap:8px;padding:6px 12px;border-bottom:1px solid var(--wwm-divider)}
 .wwm-tr-title{font-weight:600;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;flex:1}
@@ -83,12 +88,15 @@ button.wwm-chip:hover{border-color:var(--wwm-divider)}
 .wwm-tr-more{margin-top:4px;height:22px;font-size:11px}
 .wwm-tr-error{color:${STATUS_COLORS.ERROR};font-weight:600;margin-top:4px;white-space:pre-wrap}
 .wwm-error{padding:12px;color:${STATUS_COLORS.ERROR};white-space:pre-wrap}
-@container wwm (max-width:760px){
-  .wwm-toolbar{gap:4px 6px;padding:5px 8px}
-  .wwm-field-label,.wwm-legend-title{display:none}
-  .wwm-legend{gap:2px 2px;padding:3px 8px}
-  .wwm-chip{height:20px;padding:0 5px 0 3px;gap:3px}
-  .wwm-key{padding:2px 8px}
-}
+.wwm-compact .wwm-toolbar{gap:4px 6px;padding:5px 8px}
+.wwm-compact :is(.wwm-field-label,.wwm-wide-only){display:none}
+.wwm-compact .wwm-select{padding:2px 3px}
+.wwm-compact .wwm-end{gap:6px}
+.wwm-compact .wwm-search{flex-basis:140px}
+.wwm-compact .wwm-keybar{padding:3px 8px}
+.wwm-compact .wwm-key-toggle{display:inline-flex;align-items:center}
+.wwm-compact .wwm-key-toggle[aria-expanded=false]+.wwm-key{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+.wwm-compact .wwm-legend{gap:2px 4px;padding:4px 8px}
+.wwm-compact .wwm-chip{height:20px;padding:0 5px 0 3px;gap:3px}
 .wwm-snapshot{display:block;max-width:100%;height:auto;margin:6px 0;background:#fff}
 `;

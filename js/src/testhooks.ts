@@ -10,6 +10,8 @@ export interface HookHost {
   readonly scroll: HTMLElement;
   geometry(row: number): RowGeometry;
   reveal(row: number): void;
+  /** The label texts of visible row ``row`` as drawn: the id and the second line. */
+  labelOf(row: number): { id: string; detail: string };
 }
 
 export interface Rect {
@@ -27,6 +29,8 @@ export interface AutomationHooks {
   markerRects(conversationId: string): (Rect & { kind: string; text: string; value: number })[];
   /** x of the turn dividers of a conversation's row, and whether each span frames its turn. */
   rowShape(conversationId: string): { dividers: number[]; frames: number[] } | null;
+  /** The row label as drawn (cut to the label column), or null when the row is not shown. */
+  rowLabel(conversationId: string): { id: string; detail: string } | null;
 }
 
 export function automationHooks(host: HookHost): AutomationHooks {
@@ -56,6 +60,10 @@ export function automationHooks(host: HookHost): AutomationHooks {
       host.reveal(row);
       const g = host.geometry(row);
       return { dividers: [...g.spans.dividers], frames: Array.from(g.spans.frame) };
+    },
+    rowLabel: (conversationId) => {
+      const row = rowOf(conversationId);
+      return row < 0 ? null : host.labelOf(row);
     },
     markerRects: (conversationId) => {
       const row = rowOf(conversationId);

@@ -270,7 +270,8 @@ export class SearchBox {
     this.status.setAttribute("aria-live", "polite");
     if (!channel) {
       this.input.disabled = true;
-      this.input.placeholder = "Search messages (needs a live kernel)";
+      this.input.placeholder = "Search (no kernel)";
+      this.input.title = "Searching messages needs a live kernel: run the cell";
     } else {
       this.input.placeholder = "Search messages…";
       this.input.addEventListener("input", () => this.later());

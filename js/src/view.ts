@@ -1,11 +1,11 @@
 // The minimap view: builds the DOM, follows the model, lays rows out, sizes the canvas and schedules paints.
-import { buildControls, type Controls, keyText, summaryText } from "./controls";
+import { buildControls, type Controls, keyShortText, keyText, summaryText } from "./controls";
 import { asBytes, decodePayload, type MinimapData } from "./decode";
 import { downloadCanvas, el } from "./dom";
 import { Interaction, type InteractionHost } from "./interaction";
 import type { Focus } from "./keyboard";
 import { type Columns, columns, layoutMarkers, layoutRow, ROW, type RowAxis, type RowGeometry, rowWeight } from "./layout";
-import { draw } from "./render";
+import { draw, labelRoom, labelTexts } from "./render";
 import { maskOf, matchingSpans, visibleRows } from "./rows";
 import { layoutAligned, turnColumns } from "./align";
 import { type GroupSummary, groupRows, hasGroups, isHeader } from "./cohorts";
@@ -80,10 +80,13 @@ export class MinimapView implements InteractionHost, HookHost {
     this.root = el(doc, "div", "wwm-root");
     const style = doc.createElement("style");
     style.textContent = CSS;
+    this.channel = model.send ? { send: (message) => void this.sync.send(message as Message) } : null;
+    this.search = new SearchBox(doc, this.channel, (ids) => this.applySearch(ids));
     this.controls = buildControls(
       doc,
       (name, value) => this.sync.set(name, value),
       () => downloadCanvas(this.exportImage(), "conversation-minimap.png"),
+      this.search.root,
     );
     this.scroll = el(doc, "div", "wwm-scroll");
     this.scroll.tabIndex = 0;
@@ -98,15 +101,12 @@ export class MinimapView implements InteractionHost, HookHost {
     this.tooltip.hidden = true;
     this.live = el(doc, "div", "wwm-live");
     this.live.setAttribute("aria-live", "polite");
-    this.channel = model.send ? { send: (message) => void this.sync.send(message as Message) } : null;
     this.panel = new TranscriptPanel(doc, this.channel, prefetchedOf(model), () => this.clearSelection());
-    this.search = new SearchBox(doc, this.channel, (ids) => this.applySearch(ids));
     this.root.append(
       style,
       this.controls.toolbar,
+      this.controls.keybar,
       this.controls.legend,
-      this.controls.key,
-      this.search.root,
       this.scroll,
       this.panel.root,
       this.tooltip,
@@ -182,10 +182,15 @@ export class MinimapView implements InteractionHost, HookHost {
     const statusMask = data ? maskOf(data.palette.statuses, options.filter_status) : 0;
     const categoryMask = data ? maskOf(data.palette.categories, options.filter_category) : 0;
     const spans = data ? matchingSpans(data, this.conversationRows, statusMask, categoryMask) : 0;
-    this.controls.summary.textContent = summaryText(data, shown, spans, Boolean(statusMask || categoryMask));
+    const filtered = Boolean(statusMask || categoryMask);
     let fullWidth = 0;
     if (data) for (const c of this.conversationRows) fullWidth = Math.max(fullWidth, data.wallTime[c]);
-    this.controls.key.textContent = keyText({ ...options, align: this.sync.get("align") }, fullWidth);
+    const keyed = { ...options, align: this.sync.get("align") };
+    this.controls.describe({
+      summary: summaryText(data, shown, spans, filtered),
+      key: keyText(keyed, fullWidth),
+      keyShort: keyShortText(keyed, fullWidth),
+    });
     this.scroll.setAttribute(
       "aria-label",
       `Conversation minimap, ${shown} conversations. Arrow keys move between spans and rows, Enter selects, Escape clears.`,
@@ -234,13 +239,12 @@ export class MinimapView implements InteractionHost, HookHost {
     if (this.data) return;
     const noData = (): void => {
       if (this.data) return;
-      this.controls.summary.textContent =
-        "The data is not saved with this notebook: run the cell (or pass embed=True) to draw the minimap.";
+      this.controls.tell("The data is not saved with this notebook: run the cell (or pass embed=True) to draw the minimap.");
       this.showSnapshot();
       this.root.dataset.ready = "no-data";
     };
     if (!asked) return noData();
-    this.controls.summary.textContent = "Loading conversations…";
+    this.controls.tell("Loading conversations…");
     const timer = setTimeout(noData, NO_DATA_AFTER_MS);
     this.disposers.push(() => clearTimeout(timer));
   }
@@ -491,7 +495,7 @@ export class MinimapView implements InteractionHost, HookHost {
       ctx.fillText("ERROR", x + 16, 12);
     }
     ctx.fillStyle = this.theme.muted;
-    ctx.fillText(this.controls.key.textContent ?? "", 12, 32, this.width - 24);
+    ctx.fillText(this.controls.keyText(), 12, 32, this.width - 24);
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.drawImage(this.canvas, 0, Math.round(header * dpr));
     return out;
@@ -517,6 +521,14 @@ export class MinimapView implements InteractionHost, HookHost {
     return g;
   }
 
+  /** The label texts of visible row ``row`` as ``draw`` cuts them (for the automation hooks). */
+  labelOf(row: number): { id: string; detail: string } {
+    const ctx = this.canvas.getContext("2d");
+    if (!this.data || !ctx) return { id: "", detail: "" };
+    const { id, detail } = labelTexts(ctx, this.data, this.rows[row], labelRoom(this.cols), this.theme.font);
+    return { id, detail: detail.map((piece) => piece.text).join("") };
+  }
+
   /** Scroll so that visible row ``row`` is fully shown. */
   reveal(row: number): void {
     const top = row * ROW.height;
@@ -525,6 +537,10 @@ export class MinimapView implements InteractionHost, HookHost {
   }
 
   private resize(): void {
+    // The chrome follows the widget's own width (a side panel, a narrow output), not the window's.
+    const layout = this.controls.fit(this.root.clientWidth);
+    this.root.dataset.layout = layout;
+    this.root.classList.toggle("wwm-compact", layout !== "wide");
     const width = Math.max(320, Math.floor(this.scroll.clientWidth || this.root.clientWidth || 800));
     const content = this.rows.length * ROW.height;
     const maxHeight = Math.max(MIN_HEIGHT, Number(this.sync.get("height")));

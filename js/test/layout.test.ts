@@ -16,8 +16,9 @@ import {
   weight,
 } from "../src/layout";
 import { type Scale, STATUS_CODE } from "../src/contract";
-import { fitMiddle } from "../src/render";
+import { fitMiddle, labelTexts } from "../src/render";
 import { formatDuration, formatRating, plural } from "../src/format";
+import type { MinimapData } from "../src/decode";
 import { expected, sample } from "./helpers";
 
 const { OK, ERROR, UNSET } = STATUS_CODE;
@@ -231,6 +232,29 @@ describe("fitMiddle", () => {
     expect(cut.endsWith("7be2c1")).toBe(true);
     expect(cut.startsWith("1a5b")).toBe(true);
     expect(fitMiddle(ctx, "short", 140)).toBe("short");
+  });
+});
+
+describe("labelTexts", () => {
+  const ctx = { font: "", measureText: (t: string) => ({ width: Array.from(t).length * 6 }) as TextMetrics };
+  const detail = (data: MinimapData, c: number, width: number) =>
+    labelTexts(ctx, data, c, width, "sans").detail.map((p) => p.text).join("");
+  it("gives up span and turn counts before the error count and the wall time", async () => {
+    const data = await sample();
+    const c = Array.from(data.nErrors).findIndex((n, i) => n > 0 && data.nTurns[i] > 1);
+    expect(c).toBeGreaterThanOrEqual(0);
+    const spans = data.spanOffsets[c + 1] - data.spanOffsets[c];
+    const wall = formatDuration(data.wallTime[c]);
+    const errors = `${data.nErrors[c]} err`;
+    const full = `${plural(spans, "span")} · ${plural(data.nTurns[c], "turn")} · ${errors} · ${wall}`;
+    expect(detail(data, c, 1000)).toBe(full);
+    const noSpans = `${plural(data.nTurns[c], "turn")} · ${errors} · ${wall}`;
+    expect(detail(data, c, noSpans.length * 6)).toBe(noSpans);
+    expect(detail(data, c, `${errors} · ${wall}`.length * 6)).toBe(`${errors} · ${wall}`);
+    const pieces = labelTexts(ctx, data, c, `${errors} · ${wall}`.length * 6, "sans").detail;
+    expect(pieces.map((p) => p.kind)).toEqual(["error", "muted"]);
+    // too narrow even for those: cut at the end, the error count first
+    expect(detail(data, c, 40).startsWith(errors.slice(0, 3))).toBe(true);
   });
 });
 

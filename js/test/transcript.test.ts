@@ -152,6 +152,7 @@ describe("search box", () => {
   it("is disabled without a kernel", () => {
     const box = new SearchBox(document, null, () => {});
     expect(box.input.disabled).toBe(true);
-    expect(box.input.placeholder).toContain("needs a live kernel");
+    expect(box.input.placeholder).toContain("no kernel");
+    expect(box.input.title).toContain("needs a live kernel");
   });
 });
