@@ -72,7 +72,7 @@ def test_quickstart(tmp_path: Path, kernel_env: Any) -> None:
     assert (tmp_path / "quickstart.db").is_file(), "started its own local server"
     assert "wrote 12 demo conversations" in text
     assert "listed (12, " in text
-    assert "conversations (12, 9)" in text
+    assert "conversations (12, 10)" in text  # CONVERSATION_COLUMNS, agent_name included
     assert "spans (" in text
     assert "observer saw 1 selection: " in text
     assert "ERROR True" in text
