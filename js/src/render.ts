@@ -300,10 +300,16 @@ function drawLit(ctx: CanvasRenderingContext2D, f: Frame, c: number, top: number
   }
 }
 
-/** A cohort's header row: fold triangle, label, and its summary (count, error rate, median duration, mean rating). */
+/** Room kept for a header's summary when its label is long, CSS px. */
+const HEADER_SUMMARY_MIN = 140;
+
+/** A cohort's header row: fold triangle, label, and its summary (count, error rate, median
+ * duration, mean rating). The label takes the width it needs (cohort labels such as several
+ * agents' names are long), the summary follows it, in the track column when the label fits the
+ * label column so that the summaries line up. */
 function drawGroupHeader(ctx: CanvasRenderingContext2D, f: Frame, g: GroupSummary, y: number): void {
   const { theme, width } = f;
-  ctx.fillStyle = theme.rowSelected;
+  ctx.fillStyle = theme.groupHeader;
   ctx.fillRect(0, y, width, ROW.height);
   ctx.fillStyle = theme.divider;
   ctx.fillRect(0, y + ROW.height - 1, width, 1);
@@ -321,14 +327,16 @@ function drawGroupHeader(ctx: CanvasRenderingContext2D, f: Frame, g: GroupSummar
   ctx.fill();
   ctx.font = `700 13px ${theme.font}`;
   ctx.textBaseline = "middle";
-  const label = fitText(ctx, g.label, f.cols.labelWidth - 34);
+  const label = fitText(ctx, g.label, Math.max(f.cols.labelWidth - 34, width - 30 - HEADER_SUMMARY_MIN));
   ctx.fillText(label, 30, y + ROW.height / 2);
+  const labelEnd = 30 + ctx.measureText(label).width;
   const rating = Number.isFinite(g.meanRating) ? ` · mean rating ${g.meanRating.toFixed(2)}` : "";
   const median = Number.isFinite(g.medianMs) ? ` · median ${formatDuration(g.medianMs)}` : "";
   const text = `${plural(g.count, "conversation")} · ${Math.round(100 * g.errorRate)}% with errors${median}${rating}`;
+  const x = Math.max(f.cols.trackX, labelEnd + 16);
   ctx.font = `12px ${theme.font}`;
   ctx.fillStyle = g.errorRate > 0 ? theme.foreground : theme.muted;
-  ctx.fillText(fitText(ctx, text, width - f.cols.trackX - 8), f.cols.trackX, y + ROW.height / 2);
+  ctx.fillText(fitText(ctx, text, width - x - 8), x, y + ROW.height / 2);
 }
 
 /** Draw the rows visible in the frame's viewport. */

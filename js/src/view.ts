@@ -189,10 +189,11 @@ export class MinimapView implements InteractionHost, HookHost {
     const filtered = Boolean(statusMask || categoryMask);
     let fullWidth = 0;
     if (data) for (const c of this.conversationRows) fullWidth = Math.max(fullWidth, data.wallTime[c]);
+    const keyed = { ...options, align: this.sync.get("align") };
     this.controls.describe({
       summary: summaryText(data, shown, spans, filtered),
-      key: keyText(options, fullWidth),
-      keyShort: keyShortText(options, fullWidth),
+      key: keyText(keyed, fullWidth),
+      keyShort: keyShortText(keyed, fullWidth),
     });
     this.scroll.setAttribute(
       "aria-label",
