@@ -6,14 +6,14 @@ messages, tools and subagents) cut as the OTel ``BatchSpanProcessor`` sends them
 spans per request, whole turns), built and serialised before the clock starts. One keep-alive
 client posts them one after another to ``/agents/otel/v1/traces`` of a server subprocess on an
 empty database. The baseline inserts the same rows (decoded once, outside the clock) into an
-empty database with the store's schema: one ``executemany`` per request, one transaction each,
-the floor of any ingest into this schema.
+empty database with the store's schema and its writing connection's settings
+(``store.connect`` and ``store.WRITER_PRAGMAS``): one ``executemany`` per request, one
+transaction each, the floor of any ingest into this schema.
 """
 
 from __future__ import annotations
 
 import datetime
-import sqlite3
 import tempfile
 import time
 from pathlib import Path
@@ -75,13 +75,13 @@ def over_http(bodies: list[bytes]) -> float:
 def straight_into_sqlite(bodies: list[bytes]) -> float:
     """Seconds to insert the same rows into an empty database with the store's schema."""
     from weave_widgets.server import otlp_spans
-    from weave_widgets.server.store import _SCHEMA, _UPSERT_SPAN
+    from weave_widgets.server.store import _SCHEMA, _UPSERT_SPAN, WRITER_PRAGMAS, connect
 
     batches = [otlp_spans.decode(b, "application/x-protobuf", PROJECT) for b in bodies]
     with tempfile.TemporaryDirectory(prefix="bench-ingest-sqlite-") as tmp:
-        conn = sqlite3.connect(Path(tmp) / "local.db", isolation_level=None)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
+        conn = connect(str(Path(tmp) / "local.db"))
+        for pragma in WRITER_PRAGMAS:
+            conn.execute(pragma)
         conn.executescript(_SCHEMA)
         start = time.perf_counter()
         for rows in batches:

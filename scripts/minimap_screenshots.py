@@ -2,9 +2,12 @@
 Conversation SDK, light and dark, wide and narrow: the README's before/after pictures.
 
     .venv/bin/python scripts/minimap_screenshots.py OUT_DIR [--bundle widget.js] [--prefix after]
+        [--save-png]
 
 ``--bundle`` draws with another build of the widget (e.g. the one before a change) on the same
-data. Needs Debian chromium (``bench/browser.py``) and the weave SDK; loopback only.
+data. ``--save-png`` also writes ``widget.save_png`` of the demo set sorted by errors, paged at
+12 rows, light and dark, 1100 and 600 px (``minimap-save-png-light-1100.png`` ...). Needs
+Debian chromium (``bench/browser.py``) and the weave SDK; loopback only.
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--bundle", type=Path, default=BUNDLE)
     parser.add_argument("--prefix", default="after")
     parser.add_argument("--demo", type=int, default=24)
+    parser.add_argument("--save-png", action="store_true")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     bundle = args.bundle.read_text(encoding="utf-8")
@@ -85,6 +89,13 @@ def main(argv: list[str]) -> int:
                         print(shot)
                         context.close()
             browser.close()
+    if args.save_png:
+        widget = ConversationMinimap(sets["demo"], sort_by="errors")
+        for scheme in ("light", "dark"):
+            for width in (1100, 600):
+                shot = args.out / f"minimap-save-png-{scheme}-{width}.png"
+                widget.save_png(shot, width=width, theme=scheme, max_rows=12)
+                print(shot)
     return 0
 
 

@@ -102,6 +102,10 @@ def link(widget: ConversationMinimap, chart: Any) -> Link:
     ``chart`` is an ``altair.JupyterChart``, an Altair chart (wrapped in one), or a chart kind
     name (``data.chart(kind)`` of the widget's data, e.g. ``"errors"`` or
     ``"conversation_durations"``); show ``link.chart`` (the ``JupyterChart``) in the notebook.
+    A chart wrapped here draws with Vega bundled by vl-convert, as the minimap needs no
+    network: altair's default ``JupyterChart`` imports Vega from a CDN, and shows only an
+    error where there is none. (A ``JupyterChart`` you make yourself: call
+    ``altair.JupyterChart.enable_offline()`` first.)
     """
     import altair as alt
 
@@ -110,6 +114,7 @@ def link(widget: ConversationMinimap, chart: Any) -> Link:
     if isinstance(chart, str):
         chart = widget.data.chart(chart)
     if not isinstance(chart, alt.JupyterChart):
+        alt.JupyterChart.enable_offline(True)
         chart = alt.JupyterChart(chart)
     made = _redraw_of(chart.chart)
     linked = Link(widget, chart, made)

@@ -3,6 +3,7 @@
 // shorter texts, and the legend folds behind a one-line "Key" toggle beside a short width key;
 // below NARROW_MAX px the count drops to its first words.
 import {
+  type Align,
   COLOR_MODES,
   SCALES,
   SORT_DESCENDING,
@@ -42,7 +43,7 @@ export interface Controls {
   /** The width key line: the legend toggle (compact only) and what width means. */
   keybar: HTMLElement;
   legend: HTMLElement;
-  update(state: Options, palette: Palette | null, anyCapped: boolean): void;
+  update(state: Options, palette: Palette | null, anyCapped: boolean, anyUnplaced?: boolean): void;
   /** Show the count and the width key (full, or short when compact). */
   describe(texts: Texts): void;
   /** Say ``message`` where the count goes (loading, no data), at every width. */
@@ -164,7 +165,7 @@ export function buildControls(doc: Document, set: Setter, onPng: () => void, sea
     return node;
   };
 
-  const update = (next: Options, palette: Palette | null, anyCapped: boolean): void => {
+  const update = (next: Options, palette: Palette | null, anyCapped: boolean, anyUnplaced = false): void => {
     state = next;
     for (const sel of toolbar.querySelectorAll("select")) {
       const value = String(next[sel.name as Choice]);
@@ -202,9 +203,10 @@ export function buildControls(doc: Document, set: Setter, onPng: () => void, sea
     items.push(chip("turn root span", "wwm-sw-root", false, null));
     items.push(el(doc, "span", "wwm-legend-title", "Feedback"));
     items.push(chip("emoji tag", "wwm-sw-emoji", false, null));
-    items.push(chip("text tag", "wwm-sw-tag", false, null));
+    items.push(chip("text tag (first letters)", "wwm-sw-tag", false, null));
     items.push(chip("conversation feedback", "wwm-sw-conversation", false, null));
     items.push(chip("rating 0→1", "wwm-sw-rating", false, null));
+    if (anyUnplaced) items.push(chip("feedback on a turn not drawn", "wwm-sw-unplaced", false, null));
     if (anyCapped) items.push(chip("older spans dropped", "wwm-sw-cap", false, null));
     legend.replaceChildren(...items);
     // One Tab stop for the whole legend; arrow keys move between its chips.
@@ -247,15 +249,24 @@ export function buildControls(doc: Document, set: Setter, onPng: () => void, sea
 }
 
 /** What a mark's width means, for the key above the rows. ``fullWidth`` is the wall time the
- * full width stands for on a shared axis (the longest row shown). */
-export function keyText(options: Pick<Options, "width_mode" | "time_axis" | "scale">, fullWidth: number): string {
+ * full width stands for on a shared axis (the longest row shown); aligned by turn, widths are
+ * per turn column instead. */
+export function keyText(
+  options: Pick<Options, "width_mode" | "time_axis" | "scale"> & { align: Align },
+  fullWidth: number,
+): string {
   const roots = "a turn's root span is the band under it";
+  const scale = options.scale === "linear" ? "" : ` (${options.scale} scale: short spans enlarged)`;
+  if (options.align === "turn") {
+    // align.ts: equal columns, one per turn index; the time axis does not apply.
+    const within = options.width_mode === "uniform" ? "one slot per span" : `its spans by wall time${scale}`;
+    return `Aligned by turn: column k holds turn k of every row, all columns equally wide whatever the turns took; within a column, ${within}, fit to it; ${roots}.`;
+  }
   if (options.width_mode === "uniform") {
     return options.time_axis === "shared"
       ? `Width: one slot per span, shared by all rows (${roots}).`
       : `Width: one slot per span, every row fit to the width (${roots}).`;
   }
-  const scale = options.scale === "linear" ? "" : ` (${options.scale} scale: short spans enlarged)`;
   const axis =
     options.time_axis === "shared"
       ? `one scale for every row, full width = ${formatDuration(fullWidth)}`
@@ -265,7 +276,13 @@ export function keyText(options: Pick<Options, "width_mode" | "time_axis" | "sca
 
 /** The width key in a few words, for the compact chrome's one line (the full sentence is its
  * tooltip and shows when the legend is open). */
-export function keyShortText(options: Pick<Options, "width_mode" | "time_axis" | "scale">, fullWidth: number): string {
+export function keyShortText(
+  options: Pick<Options, "width_mode" | "time_axis" | "scale"> & { align: Align },
+  fullWidth: number,
+): string {
+  if (options.align === "turn") {
+    return `Aligned by turn: column k = turn k; ${options.width_mode === "uniform" ? "one slot per span" : "wall time"} within it`;
+  }
   const shared = options.time_axis === "shared";
   if (options.width_mode === "uniform") return `Width: one slot per span, ${shared ? "same in every row" : "rows fit the width"}`;
   const scale = options.scale === "linear" ? "" : ` (${options.scale})`;

@@ -257,15 +257,34 @@ export function spanAt(layout: RowLayout, px: number, slop = 1): number {
 
 const EMOJI = /^(?:\p{Extended_Pictographic}|\p{Emoji_Component}|\p{Regional_Indicator}|\u200d|\ufe0f|\u20e3)+$/u;
 const FLAG = /\p{Regional_Indicator}{2}/u;
+const KEYCAP = /[0-9#*]\ufe0f?\u20e3/u;
 
-/** True for tags made only of emoji (drawn as the glyph), flags (two regional indicators) included. */
+/** True for tags made only of emoji (drawn as the glyph): flags (two regional indicators),
+ * keycaps, ZWJ sequences and skin tones included, as ``is_emoji`` in Python. */
 export function isEmoji(tag: string): boolean {
-  return (/\p{Extended_Pictographic}/u.test(tag) || FLAG.test(tag)) && EMOJI.test(tag);
+  return (/\p{Extended_Pictographic}/u.test(tag) || FLAG.test(tag) || KEYCAP.test(tag)) && EMOJI.test(tag);
+}
+
+/** Characters of a text tag shown on its mark (the tooltip has the whole text). */
+export const TAG_LABEL_MAX = 8;
+/** Width given to each label character (10 px text); the label is squeezed if wider. */
+export const TAG_CHAR_WIDTH = 6;
+
+/** What a text tag's mark says: its first characters, an ellipsis when cut. */
+export function tagLabel(tag: string): string {
+  const chars = Array.from(tag);
+  return chars.length <= TAG_LABEL_MAX ? tag : `${chars.slice(0, TAG_LABEL_MAX - 1).join("")}…`;
+}
+
+/** Width of a text tag's mark: the pointed end, then the label. */
+export function tagWidth(label: string): number {
+  return 8 + TAG_CHAR_WIDTH * Array.from(label).length;
 }
 
 /** ``conversation``: the bracket that opens conversation-level feedback, so it never reads as
- * feedback on the first turn, which starts at the same place. */
-export type MarkerItemKind = "emoji" | "tag" | "rating" | "conversation";
+ * feedback on the first turn, which starts at the same place. ``unplaced``: the "?" before
+ * feedback on a turn whose spans are not in the data (drawn after the row's last mark). */
+export type MarkerItemKind = "emoji" | "tag" | "rating" | "conversation" | "unplaced";
 
 /** One drawn piece of a feedback marker: a tag glyph, a tag mark or a rating badge. */
 export interface MarkerItem {
@@ -282,24 +301,27 @@ export interface MarkerItem {
 /** How far (px) an item may be pushed right to avoid overlapping its left neighbour. */
 export const MAX_MARKER_SHIFT = 6;
 
-export const ITEM_WIDTH: Record<MarkerItemKind, number> = { emoji: 14, tag: 10, rating: 28, conversation: 5 };
+/** Widths of marker items; a text tag's width follows its label (``tagWidth``). */
+export const ITEM_WIDTH: Record<Exclude<MarkerItemKind, "tag">, number> = { emoji: 14, rating: 28, conversation: 5, unplaced: 12 };
 
 /**
  * The marker items of conversation ``c``: pinned at their turn's first span, conversation-level
- * markers at the row start, markers whose turn is unknown at the row end.
+ * markers at the row start behind a bracket, markers on a turn that is not drawn after the
+ * row's last mark behind a "?" (never floating at the track end, as if on some later turn).
  */
 export function layoutMarkers(data: MinimapData, c: number, row: RowLayout, cols: Columns): MarkerItem[] {
   const items: MarkerItem[] = [];
   const cursors = new Map<number, number>();
   const rowEnd = cols.trackX + cols.trackWidth;
-  const trailing: MarkerItem[] = [];
+  const unplaced: MarkerItem[] = [];
   for (let m = data.feedbackOffsets[c]; m < data.feedbackOffsets[c + 1]; m++) {
     const turn = data.feedbackTurn[m];
     const pieces: MarkerItem[] = [];
     for (let k = data.feedbackTagOffsets[m]; k < data.feedbackTagOffsets[m + 1]; k++) {
       const text = data.tags.get(data.tagCodes[k]);
-      const kind = isEmoji(text) ? "emoji" : "tag";
-      pieces.push({ kind, marker: m, x: 0, w: ITEM_WIDTH[kind], text, value: Number.NaN, hidden: 0 });
+      const emoji = isEmoji(text);
+      const w = emoji ? ITEM_WIDTH.emoji : tagWidth(tagLabel(text));
+      pieces.push({ kind: emoji ? "emoji" : "tag", marker: m, x: 0, w, text, value: Number.NaN, hidden: 0 });
     }
     for (let k = data.ratingStart[m]; k < data.ratingStart[m + 1]; k++) {
       const r = data.ratingOrder[k];
@@ -312,7 +334,7 @@ export function layoutMarkers(data: MinimapData, c: number, row: RowLayout, cols
     const anchorX =
       data.feedbackLevel[m] === FEEDBACK_LEVEL.conversation ? cols.trackX : turn >= 0 && turn < row.turnX.length ? row.turnX[turn] : Number.NaN;
     if (Number.isNaN(anchorX)) {
-      trailing.push(...pieces);
+      unplaced.push(...pieces);
       continue;
     }
     // Pieces that would run past the row end start further left, so they stay visible.
@@ -325,13 +347,20 @@ export function layoutMarkers(data: MinimapData, c: number, row: RowLayout, cols
     }
     cursors.set(anchorX, cursor);
   }
-  let cursor = rowEnd;
-  for (let i = trailing.length - 1; i >= 0; i--) {
-    cursor -= trailing[i].w;
-    trailing[i].x = cursor;
-    cursor -= 2;
+  if (unplaced.length) {
+    const pieces: MarkerItem[] = [
+      { kind: "unplaced", marker: unplaced[0].marker, x: 0, w: ITEM_WIDTH.unplaced, text: "?", value: Number.NaN, hidden: 0 },
+      ...unplaced,
+    ];
+    const need = pieces.reduce((sum, p) => sum + p.w + 2, -2);
+    let cursor = Math.max(cols.trackX, Math.min(row.end + 6, rowEnd - need));
+    for (const p of pieces) {
+      p.x = cursor;
+      cursor += p.w + 2;
+      items.push(p);
+    }
   }
-  return declutter(items.concat(trailing), rowEnd);
+  return declutter(items, rowEnd);
 }
 
 /**

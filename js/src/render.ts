@@ -3,7 +3,7 @@ import { type ColorBy, STATUS_CODE } from "./contract";
 import type { MinimapData } from "./decode";
 import { formatCount, formatDuration, plural } from "./format";
 import type { GroupSummary } from "./cohorts";
-import { type Columns, FRAME_BAND, type MarkerItem, ROW, type RowGeometry, type RowLayout } from "./layout";
+import { type Columns, FRAME_BAND, type MarkerItem, ROW, type RowGeometry, type RowLayout, tagLabel } from "./layout";
 import { spanMatches } from "./rows";
 import { type Theme, ratingColor } from "./theme";
 
@@ -228,20 +228,32 @@ function drawMarkers(ctx: CanvasRenderingContext2D, f: Frame, y: number, items: 
       ctx.fillStyle = theme.foreground;
       ctx.fillText(item.text, item.x, top + h / 2 + 1, item.w);
     } else if (item.kind === "tag") {
-      // A price-tag shape: a rectangle with a pointed left end and a hole.
+      // A price-tag shape (pointed left end) holding the tag's first letters, so two
+      // different tags look different; the tooltip has the whole text.
       ctx.fillStyle = theme.tagFill;
       ctx.beginPath();
       ctx.moveTo(item.x, top + h / 2);
-      ctx.lineTo(item.x + 3, top + 2);
-      ctx.lineTo(item.x + item.w, top + 2);
-      ctx.lineTo(item.x + item.w, top + h - 2);
-      ctx.lineTo(item.x + 3, top + h - 2);
+      ctx.lineTo(item.x + 4, top + 0.5);
+      ctx.lineTo(item.x + item.w, top + 0.5);
+      ctx.lineTo(item.x + item.w, top + h - 0.5);
+      ctx.lineTo(item.x + 4, top + h - 0.5);
       ctx.closePath();
       ctx.fill();
       ctx.fillStyle = theme.background;
-      ctx.beginPath();
-      ctx.arc(item.x + 4, top + h / 2, 1.2, 0, Math.PI * 2);
-      ctx.fill();
+      ctx.font = `9.5px ${theme.font}`;
+      ctx.textBaseline = "middle";
+      ctx.fillText(tagLabel(item.text), item.x + 5, top + h / 2 + 0.5, item.w - 6);
+    } else if (item.kind === "unplaced") {
+      // "?": the feedback after it is on a turn whose spans are not in the data.
+      ctx.strokeStyle = theme.muted;
+      ctx.lineWidth = 1;
+      ctx.strokeRect(item.x + 0.5, top + 0.5, item.w - 1, h - 1);
+      ctx.fillStyle = theme.foreground;
+      ctx.font = `700 11px ${theme.font}`;
+      ctx.textBaseline = "middle";
+      ctx.textAlign = "center";
+      ctx.fillText("?", item.x + item.w / 2, top + h / 2 + 0.5);
+      ctx.textAlign = "left";
     } else {
       ctx.fillStyle = ratingColor(item.value, theme.name === "dark");
       ctx.beginPath();
@@ -288,10 +300,16 @@ function drawLit(ctx: CanvasRenderingContext2D, f: Frame, c: number, top: number
   }
 }
 
-/** A cohort's header row: fold triangle, label, and its summary (count, error rate, median duration, mean rating). */
+/** Room kept for a header's summary when its label is long, CSS px. */
+const HEADER_SUMMARY_MIN = 140;
+
+/** A cohort's header row: fold triangle, label, and its summary (count, error rate, median
+ * duration, mean rating). The label takes the width it needs (cohort labels such as several
+ * agents' names are long), the summary follows it, in the track column when the label fits the
+ * label column so that the summaries line up. */
 function drawGroupHeader(ctx: CanvasRenderingContext2D, f: Frame, g: GroupSummary, y: number): void {
   const { theme, width } = f;
-  ctx.fillStyle = theme.rowSelected;
+  ctx.fillStyle = theme.groupHeader;
   ctx.fillRect(0, y, width, ROW.height);
   ctx.fillStyle = theme.divider;
   ctx.fillRect(0, y + ROW.height - 1, width, 1);
@@ -309,14 +327,16 @@ function drawGroupHeader(ctx: CanvasRenderingContext2D, f: Frame, g: GroupSummar
   ctx.fill();
   ctx.font = `700 13px ${theme.font}`;
   ctx.textBaseline = "middle";
-  const label = fitText(ctx, g.label, f.cols.labelWidth - 34);
+  const label = fitText(ctx, g.label, Math.max(f.cols.labelWidth - 34, width - 30 - HEADER_SUMMARY_MIN));
   ctx.fillText(label, 30, y + ROW.height / 2);
+  const labelEnd = 30 + ctx.measureText(label).width;
   const rating = Number.isFinite(g.meanRating) ? ` · mean rating ${g.meanRating.toFixed(2)}` : "";
   const median = Number.isFinite(g.medianMs) ? ` · median ${formatDuration(g.medianMs)}` : "";
   const text = `${plural(g.count, "conversation")} · ${Math.round(100 * g.errorRate)}% with errors${median}${rating}`;
+  const x = Math.max(f.cols.trackX, labelEnd + 16);
   ctx.font = `12px ${theme.font}`;
   ctx.fillStyle = g.errorRate > 0 ? theme.foreground : theme.muted;
-  ctx.fillText(fitText(ctx, text, width - f.cols.trackX - 8), f.cols.trackX, y + ROW.height / 2);
+  ctx.fillText(fitText(ctx, text, width - x - 8), x, y + ROW.height / 2);
 }
 
 /** Draw the rows visible in the frame's viewport. */

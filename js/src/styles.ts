@@ -1,8 +1,7 @@
 // Scoped styles of the widget (class prefix wwm-), injected once per widget root.
-import { CATEGORY_COLORS, RATING_COLORS, RATING_STOPS, STATUS_COLORS } from "./contract";
+import { CATEGORY_COLORS, STATUS_COLORS } from "./contract";
 import { THEMES } from "./theme";
 
-const RATING_GRADIENT = RATING_COLORS.map((color, i) => `${color} ${RATING_STOPS[i] * 100}%`).join(",");
 
 export const CSS = `
 .wwm-root{position:relative;font-family:var(--wwm-font);font-size:12px;color:var(--wwm-fg);background:var(--wwm-bg);
@@ -40,9 +39,12 @@ button.wwm-chip:hover{border-color:var(--wwm-divider)}
 .wwm-sw-error{background:repeating-linear-gradient(135deg,var(--wwm-sw) 0 3px,${THEMES.light.hatch} 3px 4.5px);box-shadow:inset 0 0 0 2px var(--wwm-error-outline)}
 .wwm-sw-emoji{width:auto;height:auto;font-size:12px;line-height:1}
 .wwm-sw-emoji::before{content:"👍"}
-.wwm-sw-tag{width:11px;background:var(--wwm-tag);clip-path:polygon(0 50%,30% 0,100% 0,100% 100%,30% 100%)}
+.wwm-sw-tag{width:auto;height:auto;padding:0 3px 0 6px;font-size:9.5px;line-height:13px;border-radius:0;color:var(--wwm-bg);background:var(--wwm-tag);clip-path:polygon(0 50%,4px 0,100% 0,100% 100%,4px 100%)}
+.wwm-sw-tag::before{content:"tag"}
+.wwm-sw-unplaced{width:10px;height:11px;border:1px solid var(--wwm-muted);border-radius:0;font:700 10px/11px sans-serif;text-align:center;color:var(--wwm-fg)}
+.wwm-sw-unplaced::before{content:"?"}
 .wwm-sw-conversation{width:4px;border:1.5px solid var(--wwm-muted);border-right:none;border-radius:0}
-.wwm-sw-rating{width:24px;background:linear-gradient(90deg,${RATING_GRADIENT});border-radius:3px}
+.wwm-sw-rating{width:24px;background:linear-gradient(90deg,var(--wwm-rating-gradient));border-radius:3px}
 .wwm-sw-cap{width:6px;border-left:2px solid var(--wwm-warning);border-radius:0}
 .wwm-scroll{position:relative;overflow-y:auto;overflow-x:hidden;outline:none;border-radius:0 0 8px 8px}
 .wwm-scroll:focus-visible{box-shadow:inset 0 0 0 2px var(--wwm-accent)}

@@ -20,6 +20,8 @@ export interface Theme {
   rowAlt: string;
   rowHover: string;
   rowSelected: string;
+  /** A cohort's header row: neutral, so that it never reads as a picked row (rowSelected). */
+  groupHeader: string;
   divider: string;
   accent: string;
   errorOutline: string;
@@ -45,6 +47,7 @@ export const THEMES: Record<ThemeName, Theme> = {
     rowAlt: "#f6f8fa",
     rowHover: "#eef3fc",
     rowSelected: "#e2ebfb",
+    groupHeader: "#eaeef2",
     divider: "#c9d1d9",
     accent: "#1f6feb",
     errorOutline: "#5c0a0a",
@@ -64,6 +67,7 @@ export const THEMES: Record<ThemeName, Theme> = {
     rowAlt: "#1c2028",
     rowHover: "#222b3a",
     rowSelected: "#263553",
+    groupHeader: "#262c36",
     divider: "#3d444d",
     accent: "#58a6ff",
     errorOutline: "#ffd1d1",
@@ -190,5 +194,12 @@ export function themeVariables(theme: Theme): Record<string, string> {
     "--wwm-warning": theme.warning,
     "--wwm-error-outline": theme.errorOutline,
     "--wwm-font": theme.font,
+    // the key of the badges' colour scale: the dark theme's badges have their own colours
+    "--wwm-rating-gradient": ratingGradient(theme.name === "dark"),
   };
+}
+
+/** The rating scale as CSS gradient stops, in the theme's badge colours. */
+export function ratingGradient(dark: boolean): string {
+  return (dark ? RATING_COLORS_DARK : RATING_COLORS).map((color, i) => `${color} ${RATING_STOPS[i] * 100}%`).join(",");
 }

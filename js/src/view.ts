@@ -1,4 +1,5 @@
 // The minimap view: builds the DOM, follows the model, lays rows out, sizes the canvas and schedules paints.
+import { FEEDBACK_LEVEL } from "./contract";
 import { buildControls, type Controls, keyShortText, keyText, summaryText } from "./controls";
 import { asBytes, decodePayload, type MinimapData } from "./decode";
 import { downloadCanvas, el } from "./dom";
@@ -175,7 +176,10 @@ export class MinimapView implements InteractionHost, HookHost {
     const data = this.data;
     let anyCapped = false;
     if (data) for (let c = 0; c < data.nConversations && !anyCapped; c++) anyCapped = data.atSpanCap[c] === 1;
-    this.controls.update(this.sync.options(), data?.palette ?? null, anyCapped);
+    // feedback on a turn whose spans are not in the data is drawn after its row, behind "?"
+    let anyUnplaced = false;
+    if (data) for (let m = 0; m < data.feedbackTurn.length && !anyUnplaced; m++) anyUnplaced = data.feedbackLevel[m] !== FEEDBACK_LEVEL.conversation && data.feedbackTurn[m] < 0;
+    this.controls.update(this.sync.options(), data?.palette ?? null, anyCapped, anyUnplaced);
     // Counts are over the conversations that pass the filters, cohort headers and folds aside.
     const shown = this.conversationRows.length;
     const options = this.sync.options();
@@ -185,10 +189,11 @@ export class MinimapView implements InteractionHost, HookHost {
     const filtered = Boolean(statusMask || categoryMask);
     let fullWidth = 0;
     if (data) for (const c of this.conversationRows) fullWidth = Math.max(fullWidth, data.wallTime[c]);
+    const keyed = { ...options, align: this.sync.get("align") };
     this.controls.describe({
       summary: summaryText(data, shown, spans, filtered),
-      key: keyText(options, fullWidth),
-      keyShort: keyShortText(options, fullWidth),
+      key: keyText(keyed, fullWidth),
+      keyShort: keyShortText(keyed, fullWidth),
     });
     this.scroll.setAttribute(
       "aria-label",

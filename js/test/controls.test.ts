@@ -14,10 +14,11 @@ describe("compact chrome texts", () => {
   });
 
   it("says what width means in a few words, with the same full width as the sentence", () => {
-    const shared = { width_mode: "duration", time_axis: "shared", scale: "sqrt" } as const;
+    const shared = { width_mode: "duration", time_axis: "shared", scale: "sqrt", align: "none" } as const;
     expect(keyShortText(shared, 57_400)).toBe("Width: wall time (sqrt), full width = 57.4 s");
     expect(keyText(shared, 57_400)).toContain("full width = 57.4 s");
     expect(keyShortText({ ...shared, time_axis: "fit", scale: "linear" }, 57_400)).toBe("Width: wall time, rows fit the width");
     expect(keyShortText({ ...shared, width_mode: "uniform" }, 0)).toBe("Width: one slot per span, same in every row");
+    expect(keyShortText({ ...shared, align: "turn" }, 57_400)).toBe("Aligned by turn: column k = turn k; wall time within it");
   });
 });

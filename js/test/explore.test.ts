@@ -113,4 +113,15 @@ describe("align by turn", () => {
       });
     }
   });
+
+  it("says in the key what width means under turn alignment, not the shared time scale", async () => {
+    const { keyText } = await import("../src/controls");
+    const options = { width_mode: "duration", time_axis: "shared", scale: "sqrt" } as const;
+    expect(keyText({ ...options, align: "none" }, 2000)).toContain("full width = ");
+    const aligned = keyText({ ...options, align: "turn" }, 2000);
+    expect(aligned).toMatch(/^Aligned by turn: column k holds turn k of every row/);
+    expect(aligned).toContain("within a column, its spans by wall time (sqrt scale");
+    expect(aligned).not.toContain("full width");
+    expect(keyText({ ...options, width_mode: "uniform", align: "turn" }, 0)).toContain("one slot per span, fit to it");
+  });
 });

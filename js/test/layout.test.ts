@@ -4,6 +4,9 @@ import {
   declutter,
   frameAt,
   isEmoji,
+  TAG_LABEL_MAX,
+  tagLabel,
+  tagWidth,
   layoutMarkers,
   layoutRow,
   layoutSpans,
@@ -180,7 +183,7 @@ describe("columns", () => {
 });
 
 describe("layoutMarkers", () => {
-  it("pins turn feedback at its turn, conversation feedback at the row start, unknown turns at the end", async () => {
+  it("pins turn feedback at its turn, conversation feedback at the row start, unknown turns after the row behind a ?", async () => {
     const data = await sample();
     const cols = columns(1000);
     const c = 0;
@@ -193,11 +196,25 @@ describe("layoutMarkers", () => {
       const mine = items.filter((i) => i.marker === first + k);
       expect(mine.length).toBeGreaterThan(0);
       if (f.level === "conversation") expect(mine[0].x).toBe(cols.trackX);
-      else if (f.turn_index === null) expect(mine[mine.length - 1].x + mine[mine.length - 1].w).toBe(cols.trackX + cols.trackWidth);
+      else if (f.turn_index === null) {
+        // after the row's last mark, never floating at the track end as if on a later turn
+        // (this row fills the track, so the "?" and its feedback end at the track end)
+        const unplaced = items.find((i) => i.kind === "unplaced") as MarkerItem;
+        expect(unplaced.x).toBeLessThanOrEqual(row.end + 6);
+        expect(mine[0]).toBe(unplaced); // the "?" opens the feedback it explains
+        expect(mine[1].x).toBe(unplaced.x + unplaced.w + 2);
+        expect(mine[mine.length - 1].x + mine[mine.length - 1].w).toBeLessThanOrEqual(cols.trackX + cols.trackWidth);
+        const shared = layoutRow(data, c, cols, { mode: "duration", scale: "sqrt", shared: true, axisMax: 1.6 * rowWeight(data, c, "duration", "sqrt") });
+        const short = layoutMarkers(data, c, shared, cols).find((i) => i.kind === "unplaced") as MarkerItem;
+        expect(short.x).toBe(shared.end + 6); // a short row: right after its last mark
+      }
       else expect(mine[0].x).toBeGreaterThanOrEqual(row.turnX[f.turn_index]);
     });
     const kinds = new Set(items.map((i) => i.kind));
-    expect(kinds).toEqual(new Set(["conversation", "emoji", "tag", "rating"]));
+    expect(kinds).toEqual(new Set(["conversation", "emoji", "tag", "rating", "unplaced"]));
+    // a text tag shows its first letters: its width follows its label
+    const tag = items.find((i) => i.kind === "tag");
+    expect(tag?.w).toBe(tagWidth(tagLabel(tag?.text ?? "")));
     // conversation feedback opens with its bracket, so it never reads as turn-1 feedback
     feedback.forEach((f, k) => {
       const mine = items.filter((i) => i.marker === first + k);
@@ -269,6 +286,16 @@ describe("formatting", () => {
     expect(isEmoji("great")).toBe(false);
     expect(isEmoji("👍 ok")).toBe(false);
     expect(isEmoji("1")).toBe(false);
+    expect(isEmoji("1️⃣")).toBe(true); // keycaps
+    expect(isEmoji("#️⃣")).toBe(true);
+    expect(isEmoji("👨‍👩‍👧")).toBe(true); // a ZWJ family
+  });
+  it("labels text tags with their first letters", () => {
+    expect(tagLabel("great")).toBe("great");
+    expect(tagLabel("hallucination")).toBe("halluci…");
+    expect(Array.from(tagLabel("hallucination")).length).toBe(TAG_LABEL_MAX);
+    expect(tagLabel("👍 très bien")).toBe("👍 très …");
+    expect(tagWidth("ab")).toBeLessThan(tagWidth("abcd"));
   });
   it("prints ratings and durations compactly", () => {
     expect(formatRating(0.8)).toBe(".80");

@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it } from "vitest";
-import { NO_RATING_COLOR, RATING_COLORS, RATING_STOPS, RATING_TEXT_COLOR } from "../src/contract";
-import { detectTheme, luminance, parseColor, ratingColor, THEMES } from "../src/theme";
+import { NO_RATING_COLOR, RATING_COLORS, RATING_COLORS_DARK, RATING_STOPS, RATING_TEXT_COLOR } from "../src/contract";
+import { detectTheme, luminance, parseColor, ratingColor, THEMES, themeVariables } from "../src/theme";
 
 /** WCAG contrast ratio of two colours. */
 function contrast(a: string, b: string): number {
@@ -97,5 +97,14 @@ describe("theme", () => {
         expect(contrast(theme.turnDivider, bg), `${theme.name} divider on ${bg}`).toBeGreaterThanOrEqual(3);
       }
     }
+  });
+});
+
+describe("rating key", () => {
+  it("shows each theme's own badge colours", () => {
+    const light = themeVariables(THEMES.light)["--wwm-rating-gradient"];
+    const dark = themeVariables(THEMES.dark)["--wwm-rating-gradient"];
+    for (const color of RATING_COLORS) expect(light).toContain(color);
+    for (const color of RATING_COLORS_DARK) expect(dark).toContain(color);
   });
 });

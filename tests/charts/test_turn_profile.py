@@ -82,7 +82,7 @@ def test_conversation_durations_brush_and_errors_pick(data: ConversationData) ->
     spec = conversation_durations(data).to_dict()
     assert spec["params"][0]["name"] == "duration_brush"
     assert spec["params"][0]["select"]["type"] == "interval"
-    assert spec["encoding"]["x"]["field"] == "total_duration_ms"
+    assert spec["encoding"]["x"]["field"] == "wall_time_ms"
     counts = pd.DataFrame(spec["datasets"][spec["data"]["name"]])
     assert counts["conversations"].sum() == len(data.conversations)
     errors = chart(data, "errors").to_dict()

@@ -194,6 +194,7 @@ def check_written(data: ConversationData) -> None:
                 "n_feedback": [1, 2, 0],
                 "mean_rating": [0.875, 0.25, np.nan],
                 "at_span_cap": [False] * 3,
+                "agent_name": [np.nan] * 3,  # never listed: the spans answer names no agents
             },
         ),
     )
@@ -234,6 +235,32 @@ def test_list_conversations(written: WeaveClient) -> None:
     assert len(written.list_conversations(limit=1)) == 1
     window = written.list_conversations(started_before=T0 + datetime.timedelta(seconds=5))
     assert list(window["conversation_id"]) == ["conv/a"]
+
+
+def test_listed_conversations_get_their_agent(client: WeaveClient, project_id: str) -> None:
+    written = [  # (conversation, span, agent): conv-two's root agent called a subagent
+        ("conv-one", "o1", "planner"),
+        ("conv-two", "w1", "planner"),
+        ("conv-two", "w2", "web-search"),
+        ("conv-none", "n1", None),
+    ]
+    for at, (conv, span, agent) in enumerate(written):
+        fields = start(project_id, Span(conv, f"t-{conv}", span, "invoke_agent", at, 5))
+        if agent is not None:
+            fields["attributes"]["gen_ai.agent.name"] = agent
+        client.call_start(fields)
+    ids = ["conv-two", "conv-one", "conv-none", "conv-unlisted"]
+    before = client.conversation_spans(ids).conversations
+    assert before["agent_name"].isna().all()  # nothing listed yet: unknown, not guessed
+    client.list_conversations()
+    conv = client.conversation_spans(ids).conversations
+    assert conv["agent_name"].tolist()[:2] == ["planner, web-search", "planner"]
+    assert conv["agent_name"].iloc[2:].isna().all()
+    assert str(conv["agent_name"].dtype) == str(CONVERSATION_COLUMNS["agent_name"])
+    with WeaveClient(project_id, url=client.url) as other:  # framed elsewhere: join the listing
+        unnamed = other.conversation_spans(ids)
+        named = unnamed.with_listing(client.list_conversations())
+    pd.testing.assert_frame_equal(named.conversations, conv)
 
 
 def test_upsert_batch_round_trip(client: WeaveClient, project_id: str) -> None:

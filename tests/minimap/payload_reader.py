@@ -148,6 +148,7 @@ def decode(payload: bytes) -> ConversationData:
             "n_feedback": np.diff(fb_offsets),
             "mean_rating": p.column("mean_rating"),
             "at_span_cap": p.column("at_span_cap").astype(bool),
+            "agent_name": np.full(len(ids), np.nan),
         },
         CONVERSATION_COLUMNS,
     )

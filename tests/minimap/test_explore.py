@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
 import pytest
 import traitlets
 from payload_reader import parse
@@ -102,3 +103,16 @@ def test_group_by_column_series_mapping(data: ConversationData) -> None:
     assert widget.groups["labels"] == ["False", "True"]
     widget.data = data.select(ids[:4])  # regrouped for the new rows
     assert len(widget.groups["codes"]) == 4
+
+
+def test_group_by_agent_name_from_the_listing(data: ConversationData) -> None:
+    ids = _ids(data)
+    listing = pd.DataFrame(
+        {
+            "conversation_id": ids[:3],
+            "agent_names": [["support"], ["web-search", "support"], ["support", "web-search"]],
+        }
+    )
+    widget = ConversationMinimap(data.with_listing(listing), group_by="agent_name")
+    assert widget.groups["labels"] == ["support", "support, web-search", "(none)"]
+    assert widget.groups["codes"][:4] == [0, 1, 1, 2]  # the unlisted read "(none)"

@@ -3,6 +3,8 @@ and picked rows redraw the chart, through the traits the browser writes (``_vl_s
 
 from __future__ import annotations
 
+import re
+
 import altair as alt
 import pandas as pd
 import pytest
@@ -48,9 +50,9 @@ def test_duration_brush_filters_rows() -> None:
     conv = data.conversations
     low, high = 2_000, 20_000
     linked.chart._vl_selections = {
-        "duration_brush": {"value": {"total_duration_ms": [high, low]}, "store": []}
+        "duration_brush": {"value": {"wall_time_ms": [high, low]}, "store": []}
     }
-    inside = conv[(conv["total_duration_ms"] >= low) & (conv["total_duration_ms"] <= high)]
+    inside = conv[(conv["wall_time_ms"] >= low) & (conv["wall_time_ms"] <= high)]
     assert 0 < len(inside) < len(conv)
     assert widget.filter_conversations == inside["conversation_id"].astype(object).tolist()
     linked.chart._vl_selections = {"duration_brush": {"value": None, "store": []}}
@@ -77,3 +79,11 @@ def test_refuses_what_it_cannot_link() -> None:
     with pytest.raises(TypeError, match="ConversationMinimap"):
         link(object(), "errors")  # type: ignore[arg-type]
     assert weave_widgets.link is link
+
+
+def test_linked_charts_load_vega_without_a_network() -> None:
+    data = sample_data()
+    linked = link(ConversationMinimap(data), "errors")
+    module = str(linked.chart._esm)
+    assert "vegaEmbed" in module or "vega" in module
+    assert not re.search(r"""(import|from)\s*\(?\s*["']https?://""", module)

@@ -72,7 +72,7 @@ def test_quickstart(tmp_path: Path, kernel_env: Any) -> None:
     assert (tmp_path / "quickstart.db").is_file(), "started its own local server"
     assert "wrote 12 demo conversations" in text
     assert "listed (12, " in text
-    assert "conversations (12, 9)" in text
+    assert "conversations (12, 10)" in text  # CONVERSATION_COLUMNS, agent_name included
     assert "spans (" in text
     assert "observer saw 1 selection: " in text
     assert "ERROR True" in text
@@ -112,7 +112,11 @@ def test_explore_uses_the_server_it_is_given(
     assert "wrote 12 demo conversations" in text
     assert "conversations=12" in text
     assert re.search(r"turns \d+ error turns \d+", text)
-    assert re.search(r"observer saw \[(\d+)\] selected \1 of 12", text), text
+    agents = re.search(r"share with errors by agent (\{.*\})", text)
+    assert agents, text
+    assert "agent" in agents.group(1)
+    assert "nan" not in agents.group(1)
+    assert re.search(r"worst cohort [\w, -]+ observer saw \[(\d+)\] selected \1 of 12", text), text
     assert "categories ['tools', 'model calls', 'context', 'agent']" in text
     assert "highlight {} rows kept None" in text
     # the grouped minimap, and five charts as JupyterChart widgets (turn profile twice,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import httpx
@@ -48,3 +49,37 @@ def test_restart_keeps_everything(tmp_path: Path) -> None:
     res = httpx.post(f"{url}/agents/conversations/spans", json=SPANS).json()
     assert [s["span_id"] for s in res["conversations"][0]["spans"]] == ["s"]
     embedded.stop(url)
+
+
+def test_one_connection_writes_and_every_thread_reads_its_commits(tmp_path: Path) -> None:
+    store = Store(tmp_path / "w.db")
+
+    def row(index: int) -> SpanRow:
+        return SpanRow(
+            "e/p", f"s{index}", "t", None, "c", "chat", "chat", None, to_micros(T0) + index,
+            None, "OK", None, "otel", b"{}", None,
+        )  # fmt: skip
+
+    writers: list[object] = []
+    seen: list[int] = []
+
+    def write_then_read(index: int) -> None:
+        with store.transaction() as conn:
+            writers.append(conn)
+        store.upsert_spans([row(index)])
+        (entry,) = store.conversation_spans("e/p", ["c"], MIN_TIME, MAX_TIME)
+        seen.append(sum(s["span_id"] == f"s{index}" for s in entry["spans"]))
+
+    threads = [threading.Thread(target=write_then_read, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert seen == [1] * 8  # each thread's read, on its own connection, saw its write
+    assert len({id(conn) for conn in writers}) == 1
+    assert store.connection() is not writers[0]
+    store.close()
+    store.upsert_spans([row(8)])  # the writing connection opens again after close
+    (entry,) = store.conversation_spans("e/p", ["c"], MIN_TIME, MAX_TIME)
+    assert len(entry["spans"]) == 9
+    store.close()

@@ -27,8 +27,8 @@ OPERATION_PICK: Final = "operation_pick"
 """The point selection of ``errors_by_operation`` (fields ``operation_name`` and ``status``):
 a click on a bar segment picks those spans, which a linked minimap lights up."""
 DURATION_BRUSH: Final = "duration_brush"
-"""The interval selection of ``conversation_durations`` on ``total_duration_ms``: a linked
-minimap shows only the brushed conversations."""
+"""The interval selection of ``conversation_durations`` on ``wall_time_ms``, the figure each
+minimap row shows and sorts by: a linked minimap shows only the brushed conversations."""
 MAX_TURN_TICKS: Final = 16
 """At most this many labelled turns on the x axis of ``ratings_by_turn``."""
 
@@ -227,10 +227,11 @@ def turns_per_conversation(data: ConversationData) -> alt.Chart:
 
 
 def conversation_durations(data: ConversationData, *, bins: int = 30) -> alt.Chart:
-    """How many conversations took how long (summed span time, log-spaced bins), split by
-    whether they had errors; drag across it to brush a range (``DURATION_BRUSH``)."""
+    """How many conversations took how long (``wall_time_ms``: their turns' wall times, the
+    figure the minimap's rows show and sort by; log-spaced bins), split by whether they had
+    errors; drag across it to brush a range (``DURATION_BRUSH``)."""
     conv = data.conversations
-    ms = conv["total_duration_ms"].to_numpy(dtype=np.float64).clip(min=1.0)
+    ms = conv["wall_time_ms"].to_numpy(dtype=np.float64).clip(min=1.0)
     top = float(ms.max()) if len(ms) else 10.0
     edges = np.unique(np.geomspace(1.0, max(top, 10.0) * 1.0001, bins + 1))
     which = np.clip(np.searchsorted(edges, ms, side="right") - 1, 0, len(edges) - 2)
@@ -241,7 +242,7 @@ def conversation_durations(data: ConversationData, *, bins: int = 30) -> alt.Cha
         .rename("conversations")
         .reset_index()
     )
-    counts["total_duration_ms"] = edges[counts["bin"].to_numpy()]
+    counts["wall_time_ms"] = edges[counts["bin"].to_numpy()]
     counts["bin_end"] = edges[counts["bin"].to_numpy() + 1]
     brush = alt.selection_interval(name=DURATION_BRUSH, encodings=["x"])
     chart: alt.Chart = (
@@ -250,15 +251,15 @@ def conversation_durations(data: ConversationData, *, bins: int = 30) -> alt.Cha
         .add_params(brush)
         .encode(
             x=alt.X(
-                "total_duration_ms:Q",
-                title="conversation duration (ms, summed spans, log scale)",
+                "wall_time_ms:Q",
+                title="conversation wall time (ms, turns added up, log scale)",
                 scale=alt.Scale(type="log"),
             ),
             x2="bin_end:Q",
             y=alt.Y("conversations:Q", stack="zero"),
             color=errors_color(),
             tooltip=[
-                alt.Tooltip("total_duration_ms:Q", title="from (ms)", format=",.0f"),
+                alt.Tooltip("wall_time_ms:Q", title="from (ms)", format=",.0f"),
                 alt.Tooltip("bin_end:Q", title="to (ms)", format=",.0f"),
                 alt.Tooltip("errors:N"),
                 alt.Tooltip("conversations:Q"),

@@ -38,7 +38,7 @@ from weave_widgets.client._config import (
 from weave_widgets.client._deadline import install_deadlines
 from weave_widgets.client._transport import ACCEPT_ENCODING, RetryPolicy, asend, read_reply, send
 from weave_widgets.data._columnar import ResponseColumns
-from weave_widgets.data._frames import ConversationData
+from weave_widgets.data._frames import ConversationData, agent_label, with_agent_names
 from weave_widgets.data._transcripts import messages_frame, search_frame
 from weave_widgets.errors import InvalidArgumentError, WeaveWidgetsError
 from weave_widgets.models import (
@@ -94,6 +94,10 @@ class _ClientBase(ABC):
         except ValueError as exc:
             raise InvalidArgumentError(str(exc)) from None
         self._secret = Secret(resolve_key(api_key or url_key))
+        self._listed_agents: dict[str, str | None] = {}
+        """The agent of each conversation this client has listed (``agent_label``), which
+        ``conversation_spans`` writes into ``data.conversations["agent_name"]``: the spans
+        answer names no agents, the listing does."""
         self._connect(self._client_options())
 
     @abstractmethod
@@ -147,6 +151,12 @@ class _ClientBase(ABC):
         return api.conversation_chat_call(
             self.project, conversation_id, limit, offset, include_feedback
         )
+
+    def _remember_agents(self, listing: pd.DataFrame) -> pd.DataFrame:
+        """Keep the listed conversations' agents for ``conversation_spans``; return ``listing``."""
+        for cid, names in zip(listing["conversation_id"], listing["agent_names"], strict=True):
+            self._listed_agents[str(cid)] = agent_label(names)
+        return listing
 
     def _feedback(
         self, conversation_id: str, trace_id: str | None, **options: Any
@@ -218,7 +228,8 @@ class WeaveClient(_ClientBase):
         More than 10,000 ids are fetched in batches, two in flight at a time (the server
         answers one while this process reads the other: reading is Arrow's C++, off the GIL),
         and merged by ``conversation_id``; if any batch fails, ``BatchFetchError`` names it
-        and nothing is returned.
+        and nothing is returned. Conversations this client has listed get their agent in
+        ``conversations["agent_name"]`` (see ``list_conversations``).
         """
         ids, chunks, calls = self._spans_plan(conversation_ids, started_after, started_before)
         with bar(len(calls), self.progress, "conversation spans") as progress:
@@ -234,9 +245,10 @@ class WeaveClient(_ClientBase):
                 with ThreadPoolExecutor(self.pipeline, thread_name_prefix="weave-spans") as pool:
                     outcomes = list(pool.map(attempt, calls))
         window: Window = (started_after, started_before)
-        return api.merge_batches(
+        data = api.merge_batches(
             chunks, outcomes, ids, project_id=self.project, window=window, reader=self
         )
+        return with_agent_names(data, self._listed_agents)
 
     def list_conversations(
         self,
@@ -248,9 +260,15 @@ class WeaveClient(_ClientBase):
     ) -> pd.DataFrame:
         """Conversations active in the window, most recent first, one row each (columns in
         ``weave_widgets.client._endpoints.LISTING_COLUMNS``). Pass the same window to
-        ``conversation_spans`` so the spans match the listing."""
-        return self._run(
-            api.list_conversations_call(self.project, started_after, started_before, limit, offset)
+        ``conversation_spans`` so the spans match the listing. This client remembers each
+        listed conversation's agents, and ``conversation_spans`` fills
+        ``data.conversations["agent_name"]`` with them (so ``group_by="agent_name"`` works)."""
+        return self._remember_agents(
+            self._run(
+                api.list_conversations_call(
+                    self.project, started_after, started_before, limit, offset
+                )
+            )
         )
 
     def turn_chat(
@@ -416,9 +434,10 @@ class AsyncWeaveClient(_ClientBase):
 
             outcomes = await asyncio.gather(*(attempt(call) for call in calls))
         window: Window = (started_after, started_before)
-        return api.merge_batches(
+        data = api.merge_batches(
             chunks, outcomes, ids, project_id=self.project, window=window, reader=self.blocking()
         )
+        return with_agent_names(data, self._listed_agents)
 
     def blocking(self) -> WeaveClient:
         """A synchronous client with this one's settings: what a widget's kernel handler
@@ -433,9 +452,13 @@ class AsyncWeaveClient(_ClientBase):
         limit: int = 100,
         offset: int = 0,
     ) -> pd.DataFrame:
-        """As ``WeaveClient.list_conversations``."""
-        return await self._run(
-            api.list_conversations_call(self.project, started_after, started_before, limit, offset)
+        """As ``WeaveClient.list_conversations`` (this client remembers the agents too)."""
+        return self._remember_agents(
+            await self._run(
+                api.list_conversations_call(
+                    self.project, started_after, started_before, limit, offset
+                )
+            )
         )
 
     async def turn_chat(

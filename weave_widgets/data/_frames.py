@@ -6,8 +6,8 @@ frame is built column-wise (no per-row appends), so a million spans frame in abo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -99,6 +99,7 @@ CONVERSATION_COLUMNS: dict[str, Any] = {
     "n_feedback": "int64",
     "mean_rating": "float64",  # NaN when the conversation has no ratings
     "at_span_cap": "bool",  # True when the server may have dropped older spans
+    "agent_name": STRING,  # its agent(s) from the listing (see agent_label); NaN when unknown
 }
 
 
@@ -144,6 +145,23 @@ class ConversationData:
         )
         return made
 
+    def with_listing(self, listing: pd.DataFrame) -> ConversationData:
+        """The same data with ``conversations["agent_name"]`` filled from a
+        ``list_conversations`` frame (its ``conversation_id`` and ``agent_names``), for data the
+        client did not fill itself (framed from an answer, or listed by another client).
+        Conversations the listing lacks keep their value."""
+        missing = {"conversation_id", "agent_names"} - set(listing.columns)
+        if missing:
+            raise ValueError(
+                f"with_listing: the listing lacks {sorted(missing)}; pass the frame "
+                "client.list_conversations() returns"
+            )
+        labels = {
+            str(cid): agent_label(names)
+            for cid, names in zip(listing["conversation_id"], listing["agent_names"], strict=True)
+        }
+        return with_agent_names(self, labels)
+
     def __repr__(self) -> str:
         return (
             f"ConversationData(project_id={self.project_id!r}, "
@@ -180,6 +198,26 @@ class ConversationData:
             reader=self.reader,
             category_colors=dict(self.category_colors),
         )
+
+
+def agent_label(names: Iterable[str]) -> str | None:
+    """A conversation's agent from the listing's ``agent_names``: the one agent's name, or the
+    names of several in alphabetical order joined by ", " (the listing neither says which agent
+    was the root nor promises an order, so this is the one reading that never changes between
+    fetches); None when it names none."""
+    distinct = sorted({str(name) for name in names if name})
+    return ", ".join(distinct) if distinct else None
+
+
+def with_agent_names(data: ConversationData, labels: Mapping[str, str | None]) -> ConversationData:
+    """``data`` with ``conversations["agent_name"]`` set from ``labels`` (conversation id to
+    ``agent_label``) where it names the conversation; other rows keep their value."""
+    conv = data.conversations
+    known = conv["conversation_id"].map(labels)
+    if not known.notna().any():
+        return data
+    filled = known.astype(STRING).fillna(conv["agent_name"])
+    return replace(data, conversations=conv.assign(agent_name=filled))
 
 
 def empty_frame(columns: dict[str, Any]) -> pd.DataFrame:
@@ -378,4 +416,5 @@ def _conversation_frame(
     summary[counts] = summary[counts].fillna(0).astype("int64")
     summary["mean_rating"] = summary["mean_rating"].astype("float64")
     summary["at_span_cap"] = summary["n_spans"] >= MAX_CONVERSATION_SPANS
+    summary["agent_name"] = pd.Series(np.nan, index=index, dtype=STRING)
     return summary.reset_index()[list(CONVERSATION_COLUMNS)]

@@ -511,26 +511,26 @@ class ConversationMinimap(anywidget.AnyWidget):
         max_rows: int | None = None,
     ) -> Path:
         """Save the minimap as the widget shows it: the same sort, filters, encoding, legend,
-        width key and span-cap marks (a ``.png``, or an ``.svg`` / ``.html`` holding it).
+        width key and span-cap marks, as a ``.png``, or as vector ``.svg`` / ``.html`` (the
+        same layout, text as text).
 
         More rows than ``max_rows`` (500) are paged: ``page`` picks which, and the image says
         which rows it shows. Drawn with Pillow (no browser), so 200 conversations take well
         under a second (``python -m bench``).
         """
-        from weave_widgets.minimap import _image
+        from weave_widgets.minimap import _image, _scene
 
         if theme not in ("light", "dark"):
             raise ValueError(f"save_png: theme must be 'light' or 'dark', not {theme!r}")
-        image = _image.render(
+        scene = _scene.build(
             self._data,
             self.options(),
             width=width,
             theme=theme,
             page=page,
-            max_rows=max_rows or _image.MAX_ROWS,
-            scale_factor=scale,
+            max_rows=max_rows or _scene.MAX_ROWS,
         )
-        return _image.save(image, Path(path), scale)
+        return _image.save(scene, Path(path), scale)
 
     # ---- the static fallback ---------------------------------------------------------------
 
@@ -549,20 +549,18 @@ class ConversationMinimap(anywidget.AnyWidget):
     def snapshot_data(self, rows: int = SNAPSHOT_ROWS) -> ConversationData:
         """The first ``rows`` conversations in the widget's current sort and filters: what
         the widget shows before scrolling, and what the static fallback draws."""
-        from weave_widgets.minimap import _image
+        from weave_widgets.minimap._layout import visible_rows
 
-        shown = _image.visible_rows(self._data, self.options())[:rows]
+        shown = visible_rows(self._data, self.options())[:rows]
         ids = self._data.conversations["conversation_id"].iloc[shown]
         return self._data.select(list(ids))
 
     def snapshot_png(self, rows: int = SNAPSHOT_ROWS) -> bytes:
         """A PNG of the first ``rows`` conversations as the widget shows them (the same
         drawing as ``save_png``, one page of ``rows``)."""
-        from weave_widgets.minimap import _image
+        from weave_widgets.minimap import _image, _scene
 
-        image = _image.render(
-            self._data, self.options(), theme="light", max_rows=rows, scale_factor=1
-        )
+        image = _image.png(_scene.build(self._data, self.options(), max_rows=rows), 1)
         rendered = io.BytesIO()
         image.save(rendered, format="PNG")
         return _small_png(rendered.getvalue())

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -51,38 +51,45 @@ def _any_value(value: AnyValue) -> Any:
 
 
 def _attributes(items: Any) -> dict[str, Any]:
-    """Attributes as a dict; strings (most of them) read without the general dispatch."""
+    """Attributes as a dict. A value's ``string_value`` is non-empty only when a string is the
+    kind it holds (a oneof), so strings (most values) are read without ``WhichOneof``, which
+    cost a third of the decoding."""
     out: dict[str, Any] = {}
     for kv in items:
         value = kv.value
-        kind = value.WhichOneof("value")
-        out[kv.key] = value.string_value if kind == "string_value" else _any_value(value)
+        out[kv.key] = value.string_value or _any_value(value)
     return out
 
 
-def _proto_spans(body: bytes) -> Iterator[dict[str, Any]]:
+def _proto_rows(body: bytes, project_id: str) -> list[SpanRow]:
     try:
         req = ExportTraceServiceRequest.FromString(body)
     except DecodeError as exc:
         raise InvalidOtlp(f"body is not a protobuf ExportTraceServiceRequest: {exc}") from exc
+    rows = []
     for resource_spans in req.resource_spans:
         resource = _attributes(resource_spans.resource.attributes)
         resource_json = _resource_json(resource)
         for scope_spans in resource_spans.scope_spans:
             for span in scope_spans.spans:
-                yield {
-                    "trace_id": span.trace_id.hex(),
-                    "span_id": span.span_id.hex(),
-                    "parent_id": span.parent_span_id.hex() or None,
-                    "name": span.name,
-                    "start": span.start_time_unix_nano,
-                    "end": span.end_time_unix_nano,
-                    "attributes": _attributes(span.attributes),
-                    "status": span.status.code,
-                    "status_message": span.status.message or None,
-                    "resource": resource,
-                    "resource_json": resource_json,
-                }
+                status = span.status
+                rows.append(
+                    _row(
+                        project_id,
+                        span.trace_id.hex(),
+                        span.span_id.hex(),
+                        span.parent_span_id.hex() or None,
+                        span.name,
+                        span.start_time_unix_nano,
+                        span.end_time_unix_nano,
+                        _attributes(span.attributes),
+                        status.code,
+                        status.message or None,
+                        resource,
+                        resource_json,
+                    )
+                )
+    return rows
 
 
 # --- JSON --------------------------------------------------------------------------------------
@@ -206,13 +213,14 @@ def _text_field(value: Any, where: str) -> str | None:
     return value
 
 
-def _json_spans(body: bytes) -> Iterator[dict[str, Any]]:
+def _json_rows(body: bytes, project_id: str) -> list[SpanRow]:
     try:
         req = parse_json(body)
     except InvalidJson as exc:
         raise InvalidOtlp(f"body is not valid JSON: {exc.msg}") from None
     if not isinstance(req, Mapping):
         raise InvalidOtlp("an OTLP JSON body must be an object with 'resourceSpans'")
+    rows = []
     for r, resource_spans in enumerate(_array(req.get("resourceSpans"), "resourceSpans")):
         at_r = f"resourceSpans[{r}]"
         resource_spans = _object(resource_spans, at_r)
@@ -231,19 +239,23 @@ def _json_spans(body: bytes) -> Iterator[dict[str, Any]]:
                 status = _object(span.get("status"), f"{at}.status")
                 start = span.get("startTimeUnixNano") or 0
                 end = span.get("endTimeUnixNano") or 0
-                yield {
-                    "trace_id": _hex_id(span.get("traceId"), f"{at}.traceId", 16),
-                    "span_id": _hex_id(span.get("spanId"), f"{at}.spanId", 8),
-                    "parent_id": _hex_id(span.get("parentSpanId"), f"{at}.parentSpanId", 8, False),
-                    "name": _text_field(span.get("name"), f"{at}.name") or "",
-                    "start": _integer(start, f"{at}.startTimeUnixNano", _FIXED64),
-                    "end": _integer(end, f"{at}.endTimeUnixNano", _FIXED64),
-                    "attributes": _json_attributes(span.get("attributes"), f"{at}.attributes"),
-                    "status": _status_code(status.get("code"), f"{at}.status.code"),
-                    "status_message": _text_field(status.get("message"), f"{at}.status.message"),
-                    "resource": resource,
-                    "resource_json": resource_json,
-                }
+                rows.append(
+                    _row(
+                        project_id,
+                        _hex_id(span.get("traceId"), f"{at}.traceId", 16),
+                        _hex_id(span.get("spanId"), f"{at}.spanId", 8),
+                        _hex_id(span.get("parentSpanId"), f"{at}.parentSpanId", 8, False),
+                        _text_field(span.get("name"), f"{at}.name") or "",
+                        _integer(start, f"{at}.startTimeUnixNano", _FIXED64),
+                        _integer(end, f"{at}.endTimeUnixNano", _FIXED64),
+                        _json_attributes(span.get("attributes"), f"{at}.attributes"),
+                        _status_code(status.get("code"), f"{at}.status.code"),
+                        _text_field(status.get("message"), f"{at}.status.message"),
+                        resource,
+                        resource_json,
+                    )
+                )
+    return rows
 
 
 # --- rows --------------------------------------------------------------------------------------
@@ -258,33 +270,44 @@ def _resource_json(resource: dict[str, Any]) -> orjson.Fragment:
     return orjson.Fragment(orjson.dumps(resource, default=str))
 
 
-def _row(project_id: str, span: dict[str, Any]) -> SpanRow:
-    attrs, resource = span["attributes"], span["resource"]
-    if not span["trace_id"] or not span["span_id"]:
+def _row(
+    project_id: str,
+    trace_id: str | None,
+    span_id: str | None,
+    parent_id: str | None,
+    name: str,
+    start: int,
+    end: int,
+    attrs: dict[str, Any],
+    status_code: int,
+    status_message: str | None,
+    resource: dict[str, Any],
+    resource_json: orjson.Fragment,
+) -> SpanRow:
+    if not trace_id or not span_id:
         raise InvalidOtlp("every span needs a non-empty traceId and spanId")
-    if span["start"] <= 0:
-        raise InvalidOtlp(f"span {span['span_id']} has no startTimeUnixNano")
+    if start <= 0:
+        raise InvalidOtlp(f"span {span_id} has no startTimeUnixNano")
     conversation = _text(attrs.get("gen_ai.conversation.id")) or _text(
         resource.get("gen_ai.conversation.id")
     )
-    status = _STATUS.get(span["status"], "UNSET")
+    status = _STATUS.get(status_code, "UNSET")
     return SpanRow(
         project_id=project_id,
-        span_id=span["span_id"],
-        trace_id=span["trace_id"],
-        parent_id=span["parent_id"],
+        span_id=span_id,
+        trace_id=trace_id,
+        parent_id=parent_id,
         conversation_id=conversation,
-        operation_name=_text(attrs.get("gen_ai.operation.name")) or span["name"],
-        op_name=span["name"],
+        operation_name=_text(attrs.get("gen_ai.operation.name")) or name,
+        op_name=name,
         agent_name=_text(attrs.get("gen_ai.agent.name")),
-        started_at=span["start"] // 1000,
-        ended_at=span["end"] // 1000 if span["end"] > 0 else None,
+        started_at=start // 1000,
+        ended_at=end // 1000 if end > 0 else None,
         status=status,
-        exception=span["status_message"] if status == "ERROR" else None,
+        exception=status_message if status == "ERROR" else None,
         source="otel",
         start_json=orjson.dumps(
-            {"name": span["name"], "attributes": attrs, "resource": span["resource_json"]},
-            default=str,
+            {"name": name, "attributes": attrs, "resource": resource_json}, default=str
         ),
         end_json=None,
     )
@@ -294,12 +317,10 @@ def decode(body: bytes, content_type: str, project_id: str) -> list[SpanRow]:
     """The span rows in an OTLP export body; ``content_type`` picks JSON or protobuf."""
     media = content_type.split(";", 1)[0].strip().lower()
     if media == "application/json":
-        spans = _json_spans(body)
-    elif media in ("application/x-protobuf", "application/protobuf"):
-        spans = _proto_spans(body)
-    else:
-        raise InvalidOtlp(
-            f"unsupported Content-Type {content_type!r}; "
-            "send application/x-protobuf or application/json"
-        )
-    return [_row(project_id, span) for span in spans]
+        return _json_rows(body, project_id)
+    if media in ("application/x-protobuf", "application/protobuf"):
+        return _proto_rows(body, project_id)
+    raise InvalidOtlp(
+        f"unsupported Content-Type {content_type!r}; "
+        "send application/x-protobuf or application/json"
+    )

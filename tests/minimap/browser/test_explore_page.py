@@ -202,8 +202,18 @@ def test_align_turn_lines_up_turns(
     starts = firsts["span_index"].min().head(6)
     before = {span_rect(page, str(cid), int(i))["x"] for cid, i in starts.items()}
     assert len(before) > 1  # end to end, turn 1 starts wherever turn 0 ends
+    key = page.locator(".wwm-key")
+    assert key.inner_text().startswith("Width: wall time per turn")
+    assert "full width = " in key.inner_text()
     model_set(page, "align", "turn")
     after = {round(span_rect(page, str(cid), int(i))["x"], 3) for cid, i in starts.items()}
     assert len(after) == 1  # aligned: turn 1 starts in the same column in every row
+    # the key says what width means now: turn columns, not the shared time scale
+    aligned = key.inner_text()
+    assert aligned.startswith("Aligned by turn: column k holds turn k of every row"), aligned
+    assert "all columns equally wide" in aligned
+    assert "full width" not in aligned
     page.locator(".wwm-root").screenshot(path=artifacts / "explore-align-turn-light.png")
+    model_set(page, "align", "none")
+    assert "full width = " in key.inner_text()
     assert not log.errors

@@ -248,3 +248,47 @@ def test_contrast_measured_from_pixels(
     assert divider_contrast
     assert min(divider_contrast) >= 3, divider_contrast
     page.locator(".wwm-root").screenshot(path=artifacts / f"truth-contrast-{scheme}.png")
+
+
+def test_text_tags_show_their_first_letters_and_unplaced_feedback_says_so(
+    open_minimap: Callable[..., tuple[Any, PageLog]],
+    data: ConversationData,
+    artifacts: Path,
+) -> None:
+    """Two different text tags look different (their first letters on the mark, the whole
+    text in the tooltip); feedback on a turn with no spans here sits behind a "?" after the
+    row's last mark instead of floating at the track end."""
+    page, _ = open_minimap()
+    found: dict[str, dict[str, Any]] = {}
+    shots = {}
+    for text in ("helpful", "hallucination"):
+        marks = marker_rects(page, first_with_tag(data, text))  # revealed and painted
+        found[text] = next(m for m in marks if m["text"] == text)
+        shots[text] = pixels(page, found[text]["x"], found[text]["y"], 34, found[text]["h"])
+    assert shots["helpful"] != shots["hallucination"]
+    assert found["hallucination"]["w"] > 40  # a label, not a 10 px shape
+    marks = marker_rects(page, first_with_tag(data, "hallucination"))
+    mark = next(m for m in marks if m["text"] == "hallucination")
+    page.mouse.move(*page_point(page, mark["x"] + mark["w"] / 2, mark["y"] + mark["h"] / 2))
+    assert "hallucination" in page.locator(".wwm-tooltip").inner_text()
+    assert page.locator(".wwm-chip:has-text('text tag (first letters)')").count() == 1
+
+    marks = marker_rects(page, "conv-000")
+    kinds = [m["kind"] for m in marks]
+    unplaced = marks[kinds.index("unplaced")]
+    assert marks[kinds.index("unplaced") + 1]["text"] == "👎"
+    spans = [
+        span_rect(page, "conv-000", i) for i in range(int(data.conversations["n_spans"].iloc[0]))
+    ]
+    last = max(s["x"] + s["w"] for s in spans)
+    assert unplaced["x"] <= last + 6.5
+    page.mouse.move(*page_point(page, unplaced["x"] + 5, unplaced["y"] + 6))
+    assert "not in these spans" in page.locator(".wwm-tooltip").inner_text()
+    assert page.locator(".wwm-chip:has-text('feedback on a turn not drawn')").count() == 1
+    page.locator(".wwm-root").screenshot(path=artifacts / "truth-tags.png")
+
+
+def first_with_tag(data: ConversationData, tag: str) -> str:
+    """The first conversation with text tag ``tag``."""
+    feedback = data.feedback
+    return str(feedback[feedback["tags"].map(lambda t: tag in t)]["conversation_id"].iloc[0])
