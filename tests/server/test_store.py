@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import Any
 
 import httpx
 import orjson
@@ -15,6 +16,11 @@ from weave_widgets.server.store import MAX_TIME, MIN_TIME, SpanRow, Store, to_mi
 SPANS = {"project_id": "e/p", "conversation_ids": ["c"]}
 
 
+def spans_of(store: Store, cid: str) -> Any:
+    """The answer's entry for conversation ``cid`` of project ``e/p``."""
+    return orjson.loads(b"".join(store.conversation_entries_json("e/p", [cid], MIN_TIME, MAX_TIME)))
+
+
 def test_unknown_stored_status_reads_as_unset(tmp_path: Path) -> None:
     store = Store(tmp_path / "s.db")
     row = SpanRow(
@@ -22,8 +28,7 @@ def test_unknown_stored_status_reads_as_unset(tmp_path: Path) -> None:
         "otel", b"{}", None,
     )  # fmt: skip
     store.upsert_spans([row])
-    parts = store.conversation_entries_json("e/p", ["c"], MIN_TIME, MAX_TIME)
-    entry = orjson.loads(b"".join(parts))
+    entry = spans_of(store, "c")
     assert entry["spans"][0]["status"] == "UNSET"
     store.close()
 
@@ -67,7 +72,7 @@ def test_one_connection_writes_and_every_thread_reads_its_commits(tmp_path: Path
         with store.transaction() as conn:
             writers.append(conn)
         store.upsert_spans([row(index)])
-        (entry,) = store.conversation_spans("e/p", ["c"], MIN_TIME, MAX_TIME)
+        entry = spans_of(store, "c")
         seen.append(sum(s["span_id"] == f"s{index}" for s in entry["spans"]))
 
     threads = [threading.Thread(target=write_then_read, args=(i,)) for i in range(8)]
@@ -80,6 +85,5 @@ def test_one_connection_writes_and_every_thread_reads_its_commits(tmp_path: Path
     assert store.connection() is not writers[0]
     store.close()
     store.upsert_spans([row(8)])  # the writing connection opens again after close
-    (entry,) = store.conversation_spans("e/p", ["c"], MIN_TIME, MAX_TIME)
-    assert len(entry["spans"]) == 9
+    assert len(spans_of(store, "c")["spans"]) == 9
     store.close()
