@@ -357,11 +357,12 @@ class Group(NamedTuple):
 
 WRITER_PRAGMAS = ("PRAGMA cache_size = -65536", "PRAGMA wal_autocheckpoint = 8192")
 """Settings of the one writing connection. Span ids are random, so every insert lands on
-random pages of the indexes (about 330 bytes of index per span); with SQLite's default 2 MiB
-page cache most of them were read back for each request, 64 MiB keeps those of about 200,000
-spans. The WAL is checkpointed every 32 MiB instead of every 4 MiB, so an index page that
-many requests in a row change is copied into the database (and synced) once. Together: a
-sixth less CPU and 40% less wall time per inserted span (``bench/ingest.py``'s baseline)."""
+random pages of the indexes (about 330 bytes of index per span, 110 more with the span
+answers' index); with SQLite's default 2 MiB page cache most of them were read back for each
+request, 64 MiB keeps those of about 200,000 spans (150,000 with the span answers). The WAL
+is checkpointed every 32 MiB instead of every 4 MiB, so an index page that many requests in
+a row change is copied into the database (and synced) once. Together: a sixth less CPU and
+40% less wall time per inserted span (``bench/ingest.py``'s baseline)."""
 
 
 def connect(path: str) -> sqlite3.Connection:
