@@ -270,11 +270,19 @@ export const TAG_LABEL_MAX = 8;
 /** Width given to each label character (10 px text); the label is squeezed if wider. */
 export const TAG_CHAR_WIDTH = 6;
 
-/** What a text tag's mark says: its first characters, an ellipsis when cut. */
-export function tagLabel(tag: string): string {
+/** What a text tag's mark says: its first characters (at most ``max``), an ellipsis when cut. */
+export function tagLabel(tag: string, max = TAG_LABEL_MAX): string {
   const chars = Array.from(tag);
-  return chars.length <= TAG_LABEL_MAX ? tag : `${chars.slice(0, TAG_LABEL_MAX - 1).join("")}…`;
+  return chars.length <= max ? tag : `${chars.slice(0, max - 1).join("")}…`;
 }
+
+/** The label a tag mark of width ``w`` has room for (narrower when shortened to make room). */
+export function tagLabelFor(tag: string, w: number): string {
+  return tagLabel(tag, Math.max(1, Math.floor((w - 8) / TAG_CHAR_WIDTH)));
+}
+
+/** The narrowest a text tag's mark gets when it makes room: one character and the point. */
+export const TAG_MIN_WIDTH = 8 + TAG_CHAR_WIDTH;
 
 /** Width of a text tag's mark: the pointed end, then the label. */
 export function tagWidth(label: string): number {
@@ -364,14 +372,23 @@ export function layoutMarkers(data: MinimapData, c: number, row: RowLayout, cols
 }
 
 /**
- * Push items right a little to avoid overlaps; hide (and count on the left neighbour) those
- * that would move too far or past ``limit``.
+ * Push items right a little to avoid overlaps; a text tag in the way first gives up label
+ * characters (a tag's words matter less than a rating or a glyph after it); hide (and count
+ * on the left neighbour) those that would still move too far or past ``limit``.
  */
 export function declutter(items: MarkerItem[], limit = Number.POSITIVE_INFINITY): MarkerItem[] {
   const sorted = [...items].sort((a, b) => a.x - b.x);
   const placed: MarkerItem[] = [];
   let end = Number.NEGATIVE_INFINITY;
   for (const item of sorted) {
+    const prev = placed[placed.length - 1];
+    if (prev?.kind === "tag" && end + 1 - item.x > MAX_MARKER_SHIFT) {
+      const room = item.x + MAX_MARKER_SHIFT - 1 - prev.x;
+      if (room >= TAG_MIN_WIDTH) {
+        prev.w = Math.min(prev.w, room);
+        end = prev.x + prev.w;
+      }
+    }
     const x = Math.max(item.x, end + 1);
     if (x - item.x > MAX_MARKER_SHIFT || x + item.w > limit + 0.5) {
       if (placed.length) placed[placed.length - 1].hidden++;

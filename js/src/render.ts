@@ -3,7 +3,7 @@ import { type ColorBy, STATUS_CODE } from "./contract";
 import type { MinimapData } from "./decode";
 import { formatCount, formatDuration, plural } from "./format";
 import type { GroupSummary } from "./cohorts";
-import { type Columns, FRAME_BAND, type MarkerItem, ROW, type RowGeometry, type RowLayout, tagLabel } from "./layout";
+import { type Columns, FRAME_BAND, type MarkerItem, ROW, type RowGeometry, type RowLayout, tagLabelFor } from "./layout";
 import { spanMatches } from "./rows";
 import { type Theme, ratingColor } from "./theme";
 
@@ -242,7 +242,7 @@ function drawMarkers(ctx: CanvasRenderingContext2D, f: Frame, y: number, items: 
       ctx.fillStyle = theme.background;
       ctx.font = `9.5px ${theme.font}`;
       ctx.textBaseline = "middle";
-      ctx.fillText(tagLabel(item.text), item.x + 5, top + h / 2 + 0.5, item.w - 6);
+      ctx.fillText(tagLabelFor(item.text, item.w), item.x + 5, top + h / 2 + 0.5, item.w - 6);
     } else if (item.kind === "unplaced") {
       // "?": the feedback after it is on a turn whose spans are not in the data.
       ctx.strokeStyle = theme.muted;

@@ -6,6 +6,7 @@ import {
   isEmoji,
   TAG_LABEL_MAX,
   tagLabel,
+  tagLabelFor,
   tagWidth,
   layoutMarkers,
   layoutRow,
@@ -232,6 +233,16 @@ describe("declutter", () => {
     expect(placed.map((p) => p.x)).toEqual([0, 11, 100]);
     expect(placed[1].hidden).toBe(1);
     expect(placed[0].hidden).toBe(0);
+  });
+  it("shortens a text tag's label to make room for a rating rather than hide the rating", () => {
+    const tag = item(0, tagWidth(tagLabel("needs-review")));
+    const rating: MarkerItem = { kind: "rating", marker: 1, x: 30, w: 28, text: ".89", value: 0.89, hidden: 0 };
+    const placed = declutter([tag, rating]);
+    expect(placed.map((p) => p.kind)).toEqual(["tag", "rating"]);
+    expect(placed[0].w).toBe(30 + MAX_MARKER_SHIFT - 1);
+    expect(placed[1].x).toBe(placed[0].w + 1);
+    expect(tagLabelFor("needs-review", placed[0].w)).toBe("nee…");
+    expect(tagLabelFor("needs-review", tagWidth(tagLabel("needs-review")))).toBe(tagLabel("needs-review"));
   });
   it("hides markers that would cross the row end", () => {
     const placed = declutter([item(0), item(95)], 100);

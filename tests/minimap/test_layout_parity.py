@@ -46,3 +46,23 @@ def test_the_fixture_covers_every_kind_of_mark(committed: dict[str, Any]) -> Non
     assert committed["emoji"]["🇫🇷"]
     assert committed["emoji"]["1️⃣"]
     assert not committed["emoji"]["ok 👍"]
+
+
+def test_a_text_tag_gives_up_label_characters_before_a_rating_is_hidden() -> None:
+    from weave_widgets.minimap._layout import (
+        MAX_MARKER_SHIFT,
+        MarkerItem,
+        declutter,
+        tag_label,
+        tag_label_for,
+        tag_width,
+    )
+
+    tag = MarkerItem("tag", 0, 0.0, tag_width(tag_label("needs-review")), "needs-review")
+    rating = MarkerItem("rating", 1, 30.0, 28.0, ".89", 0.89)
+    placed = declutter([tag, rating])
+    assert [p.kind for p in placed] == ["tag", "rating"]
+    assert placed[0].w == 30 + MAX_MARKER_SHIFT - 1
+    assert placed[1].x == placed[0].w + 1
+    assert tag_label_for("needs-review", placed[0].w) == "nee…"
+    assert tag_label_for("needs-review", tag_width(tag_label("needs-review"))) == "needs-r…"

@@ -176,10 +176,20 @@ def is_emoji(tag: str) -> bool:
     return bool(tag) and emoji.purely_emoji(tag)
 
 
-def tag_label(tag: str) -> str:
-    """What a text tag's mark says: its first characters, an ellipsis when cut."""
+def tag_label(tag: str, limit: int = TAG_LABEL_MAX) -> str:
+    """What a text tag's mark says: its first characters (at most ``limit``), an ellipsis when
+    cut."""
     chars = list(tag)
-    return tag if len(chars) <= TAG_LABEL_MAX else "".join(chars[: TAG_LABEL_MAX - 1]) + "…"
+    return tag if len(chars) <= limit else "".join(chars[: limit - 1]) + "…"
+
+
+def tag_label_for(tag: str, w: float) -> str:
+    """The label a tag mark of width ``w`` has room for (narrower when shortened to make room)."""
+    return tag_label(tag, max(1, math.floor((w - 8) / TAG_CHAR_WIDTH)))
+
+
+TAG_MIN_WIDTH = 8.0 + TAG_CHAR_WIDTH
+"""The narrowest a text tag's mark gets when it makes room: one character and the point."""
 
 
 def tag_width(label: str) -> float:
@@ -262,11 +272,18 @@ def layout_markers(
 
 
 def declutter(items: list[MarkerItem], limit: float = math.inf) -> list[MarkerItem]:
-    """Push items right a little to avoid overlaps; hide (and count on the left neighbour)
-    those that would move too far or past ``limit``, as ``declutter`` in js/src/layout.ts."""
+    """Push items right a little to avoid overlaps; a text tag in the way first gives up label
+    characters; hide (and count on the left neighbour) those that would still move too far or
+    past ``limit``, as ``declutter`` in js/src/layout.ts."""
     placed: list[MarkerItem] = []
     end = -math.inf
     for item in sorted(items, key=lambda i: i.x):
+        if placed and placed[-1].kind == "tag" and end + 1 - item.x > MAX_MARKER_SHIFT:
+            prev = placed[-1]
+            room = item.x + MAX_MARKER_SHIFT - 1 - prev.x
+            if room >= TAG_MIN_WIDTH:
+                prev.w = min(prev.w, room)
+                end = prev.x + prev.w
         x = max(item.x, end + 1)
         if x - item.x > MAX_MARKER_SHIFT or x + item.w > limit + 0.5:
             if placed:
@@ -370,6 +387,7 @@ __all__ = [
     "rating_offsets",
     "span_offsets",
     "tag_label",
+    "tag_label_for",
     "tag_width",
     "visible_rows",
     "weight",

@@ -787,7 +787,7 @@ def _markers(
         elif item.kind == "emoji":
             shapes.append(Emoji(item.x, y + 0.5, 12, item.text, bg))
         elif item.kind == "tag":
-            _tag(shapes, item.x, y, item.w, lay.tag_label(item.text), t, bg)
+            _tag(shapes, item.x, y, item.w, lay.tag_label_for(item.text, item.w), t, bg)
         elif item.kind == "unplaced":
             _unplaced(shapes, item.x, y, t, bg)
         else:
