@@ -26,6 +26,9 @@ MAX_CONVERSATION_IDS = 10_000
 MAX_CONVERSATION_SPANS = 200
 """The server keeps only the most recent this-many spans of each conversation."""
 
+MAX_LISTING_LIMIT = 10_000
+"""The most groups one ``/agents/spans/query`` page may ask for (``limit``)."""
+
 AgentSpanFeedbackType = Literal["wandb.agent_user_feedback", "wandb.agent_monitor"]
 AGENT_USER_FEEDBACK: AgentSpanFeedbackType = "wandb.agent_user_feedback"
 AGENT_MONITOR_FEEDBACK: AgentSpanFeedbackType = "wandb.agent_monitor"
@@ -357,7 +360,7 @@ class AgentSpansQueryReq(_Model):
     project_id: str
     group_by: list[AgentGroupByRef] = Field(default_factory=list)
     sort_by: list[AgentSortBy] = Field(default_factory=list)
-    limit: int = Field(default=100, ge=0, le=10_000)
+    limit: int = Field(default=100, ge=0, le=MAX_LISTING_LIMIT)
     offset: Annotated[Int64, Field(ge=0)] = 0
     started_after: datetime.datetime | None = None
     started_before: datetime.datetime | None = None

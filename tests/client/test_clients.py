@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from fault_server import Action, FaultServer, Request, reply
 
 from weave_widgets import local
 from weave_widgets.client import AsyncWeaveClient, WeaveClient
@@ -240,8 +241,8 @@ def test_list_conversations(written: WeaveClient) -> None:
 def test_listed_conversations_get_their_agent(client: WeaveClient, project_id: str) -> None:
     written = [  # (conversation, span, agent): conv-two's root agent called a subagent
         ("conv-one", "o1", "planner"),
-        ("conv-two", "w1", "planner"),
-        ("conv-two", "w2", "web-search"),
+        ("conv-two", "w1", "web-search"),
+        ("conv-two", "w2", "planner"),
         ("conv-none", "n1", None),
     ]
     for at, (conv, span, agent) in enumerate(written):
@@ -254,7 +255,7 @@ def test_listed_conversations_get_their_agent(client: WeaveClient, project_id: s
     assert before["agent_name"].isna().all()  # nothing listed yet: unknown, not guessed
     client.list_conversations()
     conv = client.conversation_spans(ids).conversations
-    assert conv["agent_name"].tolist()[:2] == ["planner, web-search", "planner"]
+    assert conv["agent_name"].tolist()[:2] == ["web-search", "planner"]  # the root, not a-z
     assert conv["agent_name"].iloc[2:].isna().all()
     assert str(conv["agent_name"].dtype) == str(CONVERSATION_COLUMNS["agent_name"])
     with WeaveClient(project_id, url=client.url) as other:  # framed elsewhere: join the listing
@@ -337,3 +338,38 @@ def test_api_key_is_checked_and_never_shown(tmp_path: Path, project_id: str) -> 
             assert list(right.conversation_spans(["c"]).conversations["n_spans"]) == [0]
     finally:
         local.stop(url)
+
+
+def test_a_server_that_cannot_split_by_agent_keeps_every_agent(fault_server: FaultServer) -> None:
+    """The root agent comes from a listing grouped by conversation and agent; a server that
+    refuses that grouping (400) leaves the conversation labelled with all its agents."""
+    group = {
+        "group_keys": {"conversation_id": "c"},
+        "span_count": 2,
+        "agent_names": ["web-search", "planner"],
+        "first_seen": "2026-01-01T00:00:00Z",
+        "last_seen": "2026-01-01T00:00:01Z",
+    }
+
+    def answer(request: Request) -> Action:
+        if len(request.json()["group_by"]) == 1:
+            return reply(200, {"spans": [], "groups": [group], "total_count": 1})
+        return reply(400, {"reason": "group_by agent_name is not supported"})
+
+    fault_server.route(answer)
+    with WeaveClient("e/p", url=fault_server.url, max_retries=0, progress=False) as client:
+        listing = client.list_conversations()
+        assert client._listed_agents == {"c": "planner, web-search"}
+    assert list(listing["conversation_id"]) == ["c"]
+    split = fault_server.requests[1].json()
+    assert [g["key"] for g in split["group_by"]] == ["conversation_id", "agent_name"]
+    assert split["sort_by"] == [{"field": "first_seen", "direction": "asc"}]
+
+
+def test_an_empty_listing_asks_nothing_more(fault_server: FaultServer) -> None:
+    fault_server.script(reply(200, {"spans": [], "groups": [], "total_count": 0}))
+    with WeaveClient("e/p", url=fault_server.url, progress=False) as client:
+        listing = client.list_conversations()
+    assert listing.empty
+    assert list(listing.columns) == list(LISTING_COLUMNS)
+    assert len(fault_server.requests) == 1

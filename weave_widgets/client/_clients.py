@@ -38,9 +38,9 @@ from weave_widgets.client._config import (
 from weave_widgets.client._deadline import install_deadlines
 from weave_widgets.client._transport import ACCEPT_ENCODING, RetryPolicy, asend, read_reply, send
 from weave_widgets.data._columnar import ResponseColumns
-from weave_widgets.data._frames import ConversationData, agent_label, with_agent_names
+from weave_widgets.data._frames import ConversationData, with_agent_names
 from weave_widgets.data._transcripts import messages_frame, search_frame
-from weave_widgets.errors import InvalidArgumentError, WeaveWidgetsError
+from weave_widgets.errors import ApiError, InvalidArgumentError, WeaveWidgetsError
 from weave_widgets.models import (
     MAX_CHAT_TURNS,
     CallCreateBatchRes,
@@ -55,6 +55,10 @@ from weave_widgets.models import (
     StartedCallSchemaForInsert,
 )
 from weave_widgets.progress import bar
+
+UNSPLIT_LISTING = (400, 422)
+"""Statuses of a server that cannot split the listing by agent: the conversations then keep
+the label of all their agents (``agent_label``) instead of the root agent."""
 
 __all__ = ["AsyncWeaveClient", "WeaveClient"]
 
@@ -153,9 +157,10 @@ class _ClientBase(ABC):
         )
 
     def _remember_agents(self, listing: pd.DataFrame) -> pd.DataFrame:
-        """Keep the listed conversations' agents for ``conversation_spans``; return ``listing``."""
-        for cid, names in zip(listing["conversation_id"], listing["agent_names"], strict=True):
-            self._listed_agents[str(cid)] = agent_label(names)
+        """Keep the listed conversations' ``agent_name`` for ``conversation_spans``; return
+        ``listing``."""
+        for cid, name in zip(listing["conversation_id"], listing["agent_name"], strict=True):
+            self._listed_agents[str(cid)] = None if pd.isna(name) else str(name)
         return listing
 
     def _feedback(
@@ -263,13 +268,18 @@ class WeaveClient(_ClientBase):
         ``conversation_spans`` so the spans match the listing. This client remembers each
         listed conversation's agents, and ``conversation_spans`` fills
         ``data.conversations["agent_name"]`` with them (so ``group_by="agent_name"`` works)."""
-        return self._remember_agents(
-            self._run(
-                api.list_conversations_call(
-                    self.project, started_after, started_before, limit, offset
-                )
-            )
+        listing = self._run(
+            api.list_conversations_call(self.project, started_after, started_before, limit, offset)
         )
+        roots = api.RootAgents(self.project, listing)
+        while (call := roots.next_call()) is not None:
+            try:
+                roots.add(self._run(call))
+            except ApiError as exc:
+                if exc.status not in UNSPLIT_LISTING:
+                    raise
+                break
+        return self._remember_agents(roots.named(listing))
 
     def turn_chat(
         self,
@@ -453,13 +463,18 @@ class AsyncWeaveClient(_ClientBase):
         offset: int = 0,
     ) -> pd.DataFrame:
         """As ``WeaveClient.list_conversations`` (this client remembers the agents too)."""
-        return self._remember_agents(
-            await self._run(
-                api.list_conversations_call(
-                    self.project, started_after, started_before, limit, offset
-                )
-            )
+        listing = await self._run(
+            api.list_conversations_call(self.project, started_after, started_before, limit, offset)
         )
+        roots = api.RootAgents(self.project, listing)
+        while (call := roots.next_call()) is not None:
+            try:
+                roots.add(await self._run(call))
+            except ApiError as exc:
+                if exc.status not in UNSPLIT_LISTING:
+                    raise
+                break
+        return self._remember_agents(roots.named(listing))
 
     async def turn_chat(
         self,

@@ -31,7 +31,7 @@ from weave_widgets.client._redact import quote, quote_bytes
 from weave_widgets.client._transport import HEAD_BYTES, ITEM_CHARS, RawBody, Reply, decode_error
 from weave_widgets.data import _columnar as columnar
 from weave_widgets.data._columnar import ResponseColumns, paused_gc
-from weave_widgets.data._frames import STRING, ConversationData, conversation_data
+from weave_widgets.data._frames import STRING, ConversationData, agent_label, conversation_data
 from weave_widgets.data._transcripts import messages_frame
 from weave_widgets.errors import (
     BatchFetchError,
@@ -47,6 +47,7 @@ from weave_widgets.models import (
     AGENT_USER_FEEDBACK,
     MAX_CHAT_TURNS,
     MAX_CONVERSATION_IDS,
+    MAX_LISTING_LIMIT,
     AgentConversationSpansReq,
     AgentConversationSpansRes,
     AgentGroupByRef,
@@ -92,7 +93,8 @@ LISTING_COLUMNS: dict[str, Any] = {
     "total_duration_ms": "int64",
     "first_seen": "datetime64[us, UTC]",
     "last_seen": "datetime64[us, UTC]",
-    "agent_names": "object",  # list[str]
+    "agent_names": "object",  # list[str], in no promised order
+    "agent_name": STRING,  # the root agent (which ran first), else ``agent_label(agent_names)``
     "request_models": "object",  # list[str]
     "first_message": STRING,
     "last_message": STRING,
@@ -404,6 +406,7 @@ def listing_frame(res: AgentSpansQueryRes) -> pd.DataFrame:
             "first_seen": times([g.first_seen for g in groups]),
             "last_seen": times([g.last_seen for g in groups]),
             "agent_names": pd.Series([list(g.agent_names) for g in groups], dtype=object),
+            "agent_name": pd.array([agent_label(g.agent_names) for g in groups], dtype=STRING),
             "request_models": pd.Series([list(g.request_models) for g in groups], dtype=object),
             "first_message": pd.array(
                 [g.first_message.text if g.first_message else None for g in groups], dtype=STRING
@@ -414,6 +417,66 @@ def listing_frame(res: AgentSpansQueryRes) -> pd.DataFrame:
         }
     )
     return frame[list(LISTING_COLUMNS)]
+
+
+ROOT_AGENT_PAGES = 10
+"""At most this many pages of ``(conversation, agent)`` groups are read to find root agents;
+conversations still unresolved keep the label of all their agents."""
+_ONE_MICROSECOND = datetime.timedelta(microseconds=1)
+
+
+class RootAgents:
+    """Finds which agent ran first in each listed conversation that names several: the
+    listing says only which agents took part, in no promised order. Reads ``/agents/spans/
+    query`` grouped by conversation and agent, earliest first, in the window the listed
+    conversations span, until every one is resolved (``next_call`` then answers None)."""
+
+    def __init__(self, project_id: str, listing: pd.DataFrame) -> None:
+        named = listing["agent_names"].map(lambda names: len(set(names) - {""}) > 1)
+        several = listing[named.astype(bool)]  # an empty object Series would select columns
+        self.project_id = project_id
+        self.wanted = set(several["conversation_id"])
+        self.found: dict[str, str] = {}
+        self._offset = 0
+        self._pages = 0
+        self._exhausted = not self.wanted
+        if self.wanted:
+            self._after = several["first_seen"].min().to_pydatetime()
+            self._before = several["last_seen"].max().to_pydatetime() + _ONE_MICROSECOND
+
+    def next_call(self) -> Call[AgentSpansQueryRes] | None:
+        """The next page's call, or None when every wanted conversation is resolved."""
+        if self._exhausted or self._pages >= ROOT_AGENT_PAGES or self.wanted <= self.found.keys():
+            return None
+        req = AgentSpansQueryReq(
+            project_id=self.project_id,
+            group_by=[
+                AgentGroupByRef(source="column", key="conversation_id"),
+                AgentGroupByRef(source="column", key="agent_name"),
+            ],
+            sort_by=[AgentSortBy(field="first_seen", direction="asc")],
+            limit=MAX_LISTING_LIMIT,
+            offset=self._offset,
+            started_after=self._after,
+            started_before=self._before,
+        )
+        return Call("/agents/spans/query", _body(req), _reader(AgentSpansQueryRes))
+
+    def named(self, listing: pd.DataFrame) -> pd.DataFrame:
+        """``listing`` with ``agent_name`` the root agent of every resolved conversation."""
+        roots = listing["conversation_id"].map(self.found).astype(STRING)
+        return listing.assign(agent_name=roots.fillna(listing["agent_name"]))
+
+    def add(self, page: AgentSpansQueryRes) -> None:
+        """Take one page: a wanted conversation's first named agent is its root."""
+        for group in page.groups:
+            cid = group.group_keys.get("conversation_id", "")
+            agent = group.group_keys.get("agent_name", "")
+            if cid in self.wanted and agent and cid not in self.found:
+                self.found[cid] = agent
+        self._pages += 1
+        self._offset += len(page.groups)
+        self._exhausted = len(page.groups) < MAX_LISTING_LIMIT or self._offset >= page.total_count
 
 
 # --- reading the conversation ----------------------------------------------------------------

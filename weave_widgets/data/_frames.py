@@ -99,7 +99,7 @@ CONVERSATION_COLUMNS: dict[str, Any] = {
     "n_feedback": "int64",
     "mean_rating": "float64",  # NaN when the conversation has no ratings
     "at_span_cap": "bool",  # True when the server may have dropped older spans
-    "agent_name": STRING,  # its agent(s) from the listing (see agent_label); NaN when unknown
+    "agent_name": STRING,  # its root agent from the listing; NaN when unknown
 }
 
 
@@ -147,20 +147,24 @@ class ConversationData:
 
     def with_listing(self, listing: pd.DataFrame) -> ConversationData:
         """The same data with ``conversations["agent_name"]`` filled from a
-        ``list_conversations`` frame (its ``conversation_id`` and ``agent_names``), for data the
-        client did not fill itself (framed from an answer, or listed by another client).
-        Conversations the listing lacks keep their value."""
-        missing = {"conversation_id", "agent_names"} - set(listing.columns)
-        if missing:
+        ``list_conversations`` frame (its ``conversation_id`` and ``agent_name``, the root
+        agent; or ``agent_names`` through ``agent_label``), for data the client did not fill
+        itself (framed from an answer, or listed by another client). Conversations the listing
+        lacks keep their value."""
+        if "conversation_id" not in listing.columns or not {"agent_name", "agent_names"} & set(
+            listing.columns
+        ):
             raise ValueError(
-                f"with_listing: the listing lacks {sorted(missing)}; pass the frame "
-                "client.list_conversations() returns"
+                "with_listing: the listing needs conversation_id and agent_name (or "
+                "agent_names); pass the frame client.list_conversations() returns"
             )
-        labels = {
-            str(cid): agent_label(names)
-            for cid, names in zip(listing["conversation_id"], listing["agent_names"], strict=True)
-        }
-        return with_agent_names(self, labels)
+        if "agent_name" in listing.columns:
+            names = [None if pd.isna(n) else str(n) for n in listing["agent_name"]]
+        else:
+            names = [agent_label(n) for n in listing["agent_names"]]
+        return with_agent_names(
+            self, dict(zip(map(str, listing["conversation_id"]), names, strict=True))
+        )
 
     def __repr__(self) -> str:
         return (

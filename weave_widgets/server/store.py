@@ -254,6 +254,7 @@ WHERE f.project_id = ? AND f.marker IS NOT NULL AND f.conversation_id IS NULL
 """
 _GROUPS_QUERY = """
 SELECT COALESCE(conversation_id, '') AS conversation_id,
+       {agent} AS agent_key,
        COUNT(*) AS span_count,
        SUM(operation_name = 'invoke_agent') AS invocation_count,
        COUNT(DISTINCT conversation_id) AS conversation_count,
@@ -267,10 +268,18 @@ SELECT COALESCE(conversation_id, '') AS conversation_id,
        COUNT(*) OVER () AS total_count
 FROM spans
 WHERE project_id = ? AND started_at >= ? AND started_at < ?
-GROUP BY 1
+GROUP BY 1, 2
 ORDER BY {order}
 LIMIT ? OFFSET ?
 """
+_GROUP_COUNT_QUERY = """
+SELECT COUNT(*) FROM (
+    SELECT 1 FROM spans WHERE project_id = ? AND started_at >= ? AND started_at < ?
+    GROUP BY COALESCE(conversation_id, ''), {agent}
+)
+"""
+_AGENT_KEY = {False: "''", True: "COALESCE(agent_name, '')"}
+"""The second grouping key: none (one group per conversation), or the span's agent."""
 GROUP_SORT_FIELDS = (
     "last_seen",
     "first_seen",
@@ -342,9 +351,11 @@ class UnknownCall(StoreError):
 
 
 class Group(NamedTuple):
-    """One conversation group of the listing (times in microseconds)."""
+    """One conversation group of the listing (times in microseconds); ``agent_name`` is the
+    agent of a ``(conversation, agent)`` group, ``""`` when grouped by conversation only."""
 
     conversation_id: str
+    agent_name: str
     span_count: int
     invocation_count: int
     conversation_count: int
@@ -646,8 +657,10 @@ class Store:
         sort: Sequence[tuple[str, str]],
         limit: int,
         offset: int,
+        by_agent: bool = False,
     ) -> tuple[list[Group], int]:
-        """Spans grouped by conversation (``""`` for spans without one) and the group count.
+        """Spans grouped by conversation (``""`` for spans without one), or by conversation
+        and agent with ``by_agent`` (``""`` for spans naming no agent), and the group count.
 
         ``sort`` holds ``(field, "asc"|"desc")`` pairs with fields from ``GROUP_SORT_FIELDS``.
         """
@@ -657,28 +670,24 @@ class Store:
         order = ", ".join(f"{field} {direction}" for field, direction in sort)
         if not any(field == "conversation_id" for field, _ in sort):
             order += ", conversation_id asc"
-        rows = (
-            self._conn()
-            .execute(_GROUPS_QUERY.format(order=order), (project_id, after, before, limit, offset))
-            .fetchall()
-        )
+        order += ", agent_key asc"
+        sql = _GROUPS_QUERY.format(order=order, agent=_AGENT_KEY[by_agent])
+        rows = self._conn().execute(sql, (project_id, after, before, limit, offset)).fetchall()
         if not rows:  # past the last group, or limit 0: no row carries the count
-            total = self._group_count(project_id, after, before)
+            total = self._group_count(project_id, after, before, by_agent)
         else:
             total = rows[0][-1] if rows else 0
         groups = [
-            Group._make((*row[:6], sorted(n for n in orjson.loads(row[6]) if n), *row[7:9]))
+            Group._make((*row[:7], sorted(n for n in orjson.loads(row[7]) if n), *row[8:10]))
             for row in rows
         ]
         return groups, total
 
-    def _group_count(self, project_id: str, after: int, before: int) -> int:
+    def _group_count(self, project_id: str, after: int, before: int, by_agent: bool) -> int:
         row = (
             self._conn()
             .execute(
-                "SELECT COUNT(DISTINCT COALESCE(conversation_id, '')) FROM spans "
-                "WHERE project_id = ? AND started_at >= ? AND started_at < ?",
-                (project_id, after, before),
+                _GROUP_COUNT_QUERY.format(agent=_AGENT_KEY[by_agent]), (project_id, after, before)
             )
             .fetchone()
         )

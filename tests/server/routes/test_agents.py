@@ -197,3 +197,26 @@ def test_unsupported_queries_are_400(api: Api) -> None:
     assert "group_by" in api.post("/agents/spans/query", body, 400)["reason"]
     bad_sort = listing(api, 400, sort_by=[{"field": "nonsense"}])
     assert "nonsense" in bad_sort["reason"]  # type: ignore[operator]
+
+
+def test_groups_split_by_agent(api: Api) -> None:
+    """Grouped by conversation and agent (what the client reads a root agent from): one group
+    per agent of each conversation, ``""`` for spans naming none, each with its own times."""
+    api.start("r", "t1", "a", 0, attributes={"gen_ai.agent.name": "root-bot"})
+    api.start("s", "t1", "a", 1, attributes={"gen_ai.agent.name": "helper"})
+    api.start("x", "t1", "a", 2)
+    api.start("b", "t2", "b", 3, attributes={"gen_ai.agent.name": "helper"})
+    by_agent = [*GROUP_BY, {"source": "column", "key": "agent_name", "alias": "agent"}]
+    res = listing(api, group_by=by_agent, sort_by=[{"field": "first_seen", "direction": "asc"}])
+    found = [(g["group_keys"], g["span_count"], g["agent_names"]) for g in res["groups"]]  # type: ignore[attr-defined]
+    assert found == [
+        ({"conversation_id": "a", "agent": "root-bot"}, 1, ["root-bot"]),
+        ({"conversation_id": "a", "agent": "helper"}, 1, ["helper"]),
+        ({"conversation_id": "a", "agent": ""}, 1, []),
+        ({"conversation_id": "b", "agent": "helper"}, 1, ["helper"]),
+    ]
+    assert res["total_count"] == 4
+    assert "first_message" not in res["groups"][0]  # type: ignore[index]
+    assert listing(api, group_by=by_agent, offset=9)["total_count"] == 4
+    by_agent_only = [{"source": "column", "key": "agent_name"}]
+    assert "agent_name" in listing(api, 400, group_by=by_agent_only)["reason"]  # type: ignore[operator]

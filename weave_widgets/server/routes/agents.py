@@ -1,8 +1,9 @@
 """Agent routes: a conversation's spans and feedback markers, and the conversation listing.
 
 ``/agents/conversations/spans`` answers the spans and markers of the requested conversations;
-``/agents/spans/query`` lists conversations, and only grouped by ``conversation_id`` (anything
-else is 400), each group with previews of its first and last message and its request models.
+``/agents/spans/query`` lists conversations grouped by ``conversation_id`` (each group with
+previews of its first and last message), or by ``conversation_id`` and ``agent_name`` (which
+agent ran first in a conversation: the client's root agent); anything else is 400.
 Both read a time window: ``started_after`` inclusive, ``started_before``
 exclusive.
 """
@@ -58,13 +59,24 @@ def _group_sort(req: AgentSpansQueryReq) -> list[tuple[str, str]]:
     return sort or [("last_seen", "desc")]
 
 
+_GROUPINGS = {
+    (("column", "conversation_id"),): False,
+    (("column", "conversation_id"), ("column", "agent_name")): True,
+}
+"""The groupings the local server answers, each with whether it splits conversations by agent."""
+
+
 def _groups(store: Store, req: AgentSpansQueryReq) -> dict[str, Any]:
-    if [(g.source, g.key) for g in req.group_by] != [("column", "conversation_id")]:
+    keys = tuple((g.source, g.key) for g in req.group_by)
+    if keys not in _GROUPINGS:
         raise BadRequest(
-            "the local server lists conversations only: send "
-            'group_by=[{"source": "column", "key": "conversation_id"}]'
+            "the local server lists conversations, optionally split by agent: send group_by="
+            '[{"source": "column", "key": "conversation_id"}] (then each group also has its '
+            'first and last message), optionally followed by {"source": "column", "key": '
+            '"agent_name"}'
         )
-    key = req.group_by[0].alias or "conversation_id"
+    by_agent = _GROUPINGS[keys]
+    names = [g.alias or g.key for g in req.group_by]
     groups, total = store.conversation_groups(
         req.project_id,
         _micros(req.started_after, MIN_TIME),
@@ -72,13 +84,14 @@ def _groups(store: Store, req: AgentSpansQueryReq) -> dict[str, Any]:
         _group_sort(req),
         req.limit,
         req.offset,
+        by_agent=by_agent,
     )
-    shown = previews(store, req.project_id, [g.conversation_id for g in groups])
+    shown = {} if by_agent else previews(store, req.project_id, [g.conversation_id for g in groups])
     return {
         "spans": [],
         "groups": [
             {
-                "group_keys": {key: g.conversation_id},
+                "group_keys": dict(zip(names, (g.conversation_id, g.agent_name), strict=False)),
                 "span_count": g.span_count,
                 "invocation_count": g.invocation_count,
                 "conversation_count": g.conversation_count,
