@@ -154,6 +154,49 @@ RATING_TEXT_COLOR_DARK: Final = "#16191f"
 NO_RATING_COLOR_DARK: Final = "#b7bdc6"
 """Badge colour of a rating that is not a finite number (dark theme)."""
 
+THEME_COLORS: Final[dict[str, dict[str, str]]] = {
+    "light": {
+        "background": "#ffffff",
+        "foreground": "#1f2328",
+        "muted": "#656d76",
+        "rowAlt": "#f6f8fa",
+        "rowHover": "#eef3fc",
+        "rowSelected": "#e2ebfb",
+        "groupHeader": "#eaeef2",
+        "divider": "#c9d1d9",
+        "accent": "#1f6feb",
+        "errorOutline": "#5c0a0a",
+        "hatch": "#ff8a8a",
+        "warning": "#9a6700",
+        "tagFill": "#57606a",
+        "turnDivider": "#848d97",
+        "badgeText": RATING_TEXT_COLOR,
+        "tooltipBackground": "#ffffff",
+    },
+    "dark": {
+        "background": "#16191f",
+        "foreground": "#e6edf3",
+        "muted": "#8d96a0",
+        "rowAlt": "#1c2028",
+        "rowHover": "#222b3a",
+        "rowSelected": "#263553",
+        "groupHeader": "#262c36",
+        "divider": "#3d444d",
+        "accent": "#58a6ff",
+        "errorOutline": "#ffd1d1",
+        "hatch": "#8c1010",
+        "warning": "#d29922",
+        "tagFill": "#b1bac4",
+        "turnDivider": "#6e7681",
+        "badgeText": RATING_TEXT_COLOR_DARK,
+        "tooltipBackground": "#22272e",
+    },
+}
+"""The widget's colours per theme (keys as the fields of ``Theme`` in js/src/theme.ts), which
+``save_png`` draws with too: ``turnDivider`` is at least 3:1 against the row backgrounds
+(WCAG non-text contrast), ``groupHeader`` is neutral so a cohort header never reads as a
+picked row (``rowSelected``)."""
+
 
 def palette(category_colors: dict[str, str] | None = None) -> dict[str, object]:
     """The category and status palette as plain JSON, for the payload (code order).

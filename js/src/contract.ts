@@ -114,6 +114,46 @@ export const RATING_COLORS_DARK = ["#ff9e94", "#f2c14e", "#6fd69a"] as const;
 export const RATING_TEXT_COLOR_DARK = "#16191f";
 export const NO_RATING_COLOR_DARK = "#b7bdc6";
 
+/** The widget's colours per theme (the colour fields of Theme in theme.ts). */
+export const THEME_COLORS = {
+  light: {
+  background: "#ffffff",
+  foreground: "#1f2328",
+  muted: "#656d76",
+  rowAlt: "#f6f8fa",
+  rowHover: "#eef3fc",
+  rowSelected: "#e2ebfb",
+  groupHeader: "#eaeef2",
+  divider: "#c9d1d9",
+  accent: "#1f6feb",
+  errorOutline: "#5c0a0a",
+  hatch: "#ff8a8a",
+  warning: "#9a6700",
+  tagFill: "#57606a",
+  turnDivider: "#848d97",
+  badgeText: "#ffffff",
+  tooltipBackground: "#ffffff",
+},
+  dark: {
+  background: "#16191f",
+  foreground: "#e6edf3",
+  muted: "#8d96a0",
+  rowAlt: "#1c2028",
+  rowHover: "#222b3a",
+  rowSelected: "#263553",
+  groupHeader: "#262c36",
+  divider: "#3d444d",
+  accent: "#58a6ff",
+  errorOutline: "#ffd1d1",
+  hatch: "#8c1010",
+  warning: "#d29922",
+  tagFill: "#b1bac4",
+  turnDivider: "#6e7681",
+  badgeText: "#16191f",
+  tooltipBackground: "#22272e",
+},
+} as const;
+
 /** The clicked span, as the `selected` trait holds it (or `{}`). */
 export interface Selected {
   conversation_id: string;

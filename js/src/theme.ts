@@ -5,8 +5,7 @@ import {
   RATING_COLORS,
   RATING_COLORS_DARK,
   RATING_STOPS,
-  RATING_TEXT_COLOR,
-  RATING_TEXT_COLOR_DARK,
+  THEME_COLORS,
   type ThemeOption,
 } from "./contract";
 
@@ -39,46 +38,8 @@ export interface Theme {
 const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
 
 export const THEMES: Record<ThemeName, Theme> = {
-  light: {
-    name: "light",
-    background: "#ffffff",
-    foreground: "#1f2328",
-    muted: "#656d76",
-    rowAlt: "#f6f8fa",
-    rowHover: "#eef3fc",
-    rowSelected: "#e2ebfb",
-    groupHeader: "#eaeef2",
-    divider: "#c9d1d9",
-    accent: "#1f6feb",
-    errorOutline: "#5c0a0a",
-    hatch: "#ff8a8a",
-    warning: "#9a6700",
-    tagFill: "#57606a",
-    turnDivider: "#848d97",
-    badgeText: RATING_TEXT_COLOR,
-    tooltipBackground: "#ffffff",
-    font: FONT,
-  },
-  dark: {
-    name: "dark",
-    background: "#16191f",
-    foreground: "#e6edf3",
-    muted: "#8d96a0",
-    rowAlt: "#1c2028",
-    rowHover: "#222b3a",
-    rowSelected: "#263553",
-    groupHeader: "#262c36",
-    divider: "#3d444d",
-    accent: "#58a6ff",
-    errorOutline: "#ffd1d1",
-    hatch: "#8c1010",
-    warning: "#d29922",
-    tagFill: "#b1bac4",
-    turnDivider: "#6e7681",
-    badgeText: RATING_TEXT_COLOR_DARK,
-    tooltipBackground: "#22272e",
-    font: FONT,
-  },
+  light: { name: "light", ...THEME_COLORS.light, font: FONT },
+  dark: { name: "dark", ...THEME_COLORS.dark, font: FONT },
 };
 
 /** The [r, g, b] (0..255) of a CSS colour in #rgb, #rrggbb or rgb()/rgba() form; null if unparsable or transparent. */

@@ -228,6 +228,8 @@ def _colours() -> list[str]:
         + f"export const RATING_COLORS_DARK = {_ts(palette.RATING_COLORS_DARK)} as const;\n"
         + f"export const RATING_TEXT_COLOR_DARK = {_ts(palette.RATING_TEXT_COLOR_DARK)};\n"
         + f"export const NO_RATING_COLOR_DARK = {_ts(palette.NO_RATING_COLOR_DARK)};\n",
+        _doc("The widget's colours per theme (the colour fields of Theme in theme.ts).")
+        + f"export const THEME_COLORS = {_ts(palette.THEME_COLORS)} as const;\n",
     ]
 
 

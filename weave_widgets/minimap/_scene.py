@@ -28,11 +28,10 @@ from weave_widgets.palette import (
     RATING_COLORS,
     RATING_COLORS_DARK,
     RATING_STOPS,
-    RATING_TEXT_COLOR,
-    RATING_TEXT_COLOR_DARK,
     SORT_DIRECTION_LABELS,
     STATUS_COLORS,
     STATUS_LEGEND,
+    THEME_COLORS,
 )
 
 MAX_ROWS = 500
@@ -41,35 +40,8 @@ RATING_STEP = 0.05
 """Badge colours are taken at the rating rounded to this step (the widget's scale, in at most 21
 colours, so the PNG keeps a small palette); the badge text gives the exact value."""
 
-THEMES: dict[str, dict[str, str]] = {
-    "light": {
-        "background": "#ffffff",
-        "foreground": "#1f2328",
-        "muted": "#656d76",
-        "row_alt": "#f6f8fa",
-        "divider": "#c9d1d9",
-        "turn_divider": "#848d97",
-        "error_outline": "#5c0a0a",
-        "hatch": "#ff8a8a",
-        "warning": "#9a6700",
-        "tag": "#57606a",
-        "badge_text": RATING_TEXT_COLOR,
-    },
-    "dark": {
-        "background": "#16191f",
-        "foreground": "#e6edf3",
-        "muted": "#8d96a0",
-        "row_alt": "#1c2028",
-        "divider": "#3d444d",
-        "turn_divider": "#6e7681",
-        "error_outline": "#ffd1d1",
-        "hatch": "#8c1010",
-        "warning": "#d29922",
-        "tag": "#b1bac4",
-        "badge_text": RATING_TEXT_COLOR_DARK,
-    },
-}
-"""The widget's themes (js/src/theme.ts), the parts an image needs."""
+THEMES = THEME_COLORS
+"""The widget's themes (``palette.THEME_COLORS``, js/src/theme.ts draws with the same)."""
 
 FONT = "DejaVu Sans"
 _FONT_DIR = Path("/usr/share/fonts/truetype")
@@ -453,7 +425,7 @@ def build(
     n_errors = conv["n_errors"].to_numpy(dtype=np.int64).tolist()
     for r, (c, drawn, items) in enumerate(laid):
         top = header + r * lay.ROW_HEIGHT
-        row_bg = t["row_alt"] if r % 2 else bg
+        row_bg = t["rowAlt"] if r % 2 else bg
         if r % 2:
             shapes.append(Rect(0, top, width, top + lay.ROW_HEIGHT, row_bg))
         cid = str(ids[c])
@@ -521,7 +493,7 @@ def _legend(
             shapes.append(Rect(x, y + 3, x + 14, y + 14, c))
             if error:
                 shapes.append(Hatch(x + 2, y + 5, x + 12, y + 12, t["hatch"]))
-                shapes.append(Outline(x, y + 3, x + 14, y + 14, t["error_outline"], 2))
+                shapes.append(Outline(x, y + 3, x + 14, y + 14, t["errorOutline"], 2))
 
         legend.entry(14, name, status_swatch)
     legend.entry(
@@ -724,7 +696,7 @@ def _spans(
                 top + lay.MARKER_TOP + lay.MARKER_HEIGHT + 1,
                 x + 1,
                 t0 + mark_h + 2,
-                t["turn_divider"],
+                t["turnDivider"],
             )
         )
     bg = t["background"]
@@ -749,7 +721,7 @@ def _spans(
                             t0 + mark_h + 1,
                             min(k + 3, x1),
                             t0 + mark_h + 1 + lay.FRAME_BAND,
-                            t["error_outline"],
+                            t["errorOutline"],
                         )
                     )
                     k += 6
@@ -759,7 +731,7 @@ def _spans(
         if error:
             if x1 - x0 > 6:
                 shapes.append(Hatch(x0 + 2, t0 + 2, x1 - 2, t0 + mark_h - 2, t["hatch"]))
-            shapes.append(Outline(x0, t0, x1, t0 + mark_h, t["error_outline"], 2))
+            shapes.append(Outline(x0, t0, x1, t0 + mark_h, t["errorOutline"], 2))
             shapes.append(
                 Rect(x0, t0 - 3, max(x1, x0 + 2), t0 - 1, STATUS_COLORS["ERROR"], "notch")
             )
@@ -794,7 +766,7 @@ def _markers(
             fill = badge_color(item.value, dark)
             shapes.append(Rect(item.x, y, item.x + item.w, y + h, fill, "rating", 3))
             shapes.append(
-                Text(item.x + item.w / 2, y + 0.5, item.text, t["badge_text"], 11, fill, True, True)
+                Text(item.x + item.w / 2, y + 0.5, item.text, t["badgeText"], 11, fill, True, True)
             )
 
 
@@ -810,10 +782,10 @@ def _tag(
         (x + w, y + h - 0.5),
         (x + 4, y + h - 0.5),
     ]
-    shapes.append(Polygon(points, t["tag"]))
+    shapes.append(Polygon(points, t["tagFill"]))
     # wide letters may not fit the 6 px a character the layout gives them: cut further
     fitted = fit_text(label, w - 6, 9.5)
-    shapes.append(Text(x + 5, y + 1.5, fitted, t["background"], 9.5, t["tag"], role="tag"))
+    shapes.append(Text(x + 5, y + 1.5, fitted, t["background"], 9.5, t["tagFill"], role="tag"))
 
 
 def _bracket(shapes: list[Shape], x: float, y: float, t: dict[str, str]) -> None:
