@@ -56,10 +56,6 @@ from weave_widgets.models import (
 )
 from weave_widgets.progress import bar
 
-UNSPLIT_LISTING = (400, 422)
-"""Statuses of a server that cannot split the listing by agent: the conversations then keep
-the label of all their agents (``agent_label``) instead of the root agent."""
-
 __all__ = ["AsyncWeaveClient", "WeaveClient"]
 
 T = TypeVar("T")
@@ -276,9 +272,7 @@ class WeaveClient(_ClientBase):
             try:
                 roots.add(self._run(call))
             except ApiError as exc:
-                if exc.status not in UNSPLIT_LISTING:
-                    raise
-                break
+                roots.refused(exc)
         return self._remember_agents(roots.named(listing))
 
     def turn_chat(
@@ -471,9 +465,7 @@ class AsyncWeaveClient(_ClientBase):
             try:
                 roots.add(await self._run(call))
             except ApiError as exc:
-                if exc.status not in UNSPLIT_LISTING:
-                    raise
-                break
+                roots.refused(exc)
         return self._remember_agents(roots.named(listing))
 
     async def turn_chat(

@@ -34,6 +34,7 @@ from weave_widgets.data._columnar import ResponseColumns, paused_gc
 from weave_widgets.data._frames import STRING, ConversationData, agent_label, conversation_data
 from weave_widgets.data._transcripts import messages_frame
 from weave_widgets.errors import (
+    ApiError,
     BatchFetchError,
     FailedBatch,
     InvalidArgumentError,
@@ -423,6 +424,9 @@ ROOT_AGENT_PAGES = 10
 """At most this many pages of ``(conversation, agent)`` groups are read to find root agents;
 conversations still unresolved keep the label of all their agents."""
 _ONE_MICROSECOND = datetime.timedelta(microseconds=1)
+UNSPLIT_LISTING = (400, 422)
+"""Statuses of a server that cannot split the listing by agent: the conversations then keep
+the label of all their agents (``agent_label``) instead of the root agent."""
 
 
 class RootAgents:
@@ -466,6 +470,13 @@ class RootAgents:
         """``listing`` with ``agent_name`` the root agent of every resolved conversation."""
         roots = listing["conversation_id"].map(self.found).astype(STRING)
         return listing.assign(agent_name=roots.fillna(listing["agent_name"]))
+
+    def refused(self, exc: ApiError) -> None:
+        """Stop asking when the server cannot split the listing by agent; re-raise any other
+        failure."""
+        if exc.status not in UNSPLIT_LISTING:
+            raise exc
+        self._exhausted = True
 
     def add(self, page: AgentSpansQueryRes) -> None:
         """Take one page: a wanted conversation's first named agent is its root."""
