@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import nbformat
+
 
 @dataclass
 class PageLog:
@@ -68,3 +70,25 @@ class Lab:
                     return
             page.wait_for_timeout(100)
         raise TimeoutError(f"the kernel of {notebook} did not become idle in {timeout} s")
+
+    def write_notebook(self, name: str, sources: list[str]) -> None:
+        """Write notebook ``name`` (a Python 3 kernel) of code cells holding ``sources``."""
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_code_cell(source) for source in sources]
+        nb.metadata["kernelspec"] = {
+            "name": "python3",
+            "display_name": "Python 3",
+            "language": "python",
+        }
+        nbformat.write(nb, self.root / name)
+
+    def open_notebook(
+        self, browser: Any, name: str, path: str, viewport: dict[str, int]
+    ) -> tuple[Any, PageLog]:
+        """A fresh page showing notebook ``name`` at ``path`` (``lab/tree`` for JupyterLab,
+        ``notebooks`` for Notebook 7), once its first cell shows and its kernel is idle."""
+        page, log = open_page(browser, viewport=viewport)
+        page.goto(f"{self.url}/{path}/{name}?token={self.token}")
+        page.locator(".jp-Cell:visible").first.wait_for(timeout=60_000)  # not a hidden tab's
+        self.wait_kernel(name, page)
+        return page, log

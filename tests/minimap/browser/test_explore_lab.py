@@ -20,9 +20,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import pytest
-from browser_support import Lab, open_page
+from browser_support import Lab
 from minimap_dom import dominant, hex_rgb, page_point, span_rect
 from playwright.sync_api import expect
 from test_minimap_lab import printed, run_cell
@@ -99,14 +98,7 @@ CELLS = [
 
 def write_notebook(lab: Lab, name: str, db: Path) -> None:
     setup = SETUP.format(db=str(db), n=N_CONVERSATIONS, seed=SEED)
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(source) for source in [setup, *CELLS]]
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nbformat.write(nb, lab.root / name)
+    lab.write_notebook(name, [setup, *CELLS])
 
 
 def put_theme(lab: Lab, theme: str) -> None:
@@ -158,11 +150,8 @@ def test_group_by_agent_pick_worst_cohort_and_linked_charts(
     lab = light_lab_after
     name = "explore-agents.ipynb"
     write_notebook(lab, name, tmp_path / "demo.db")
-    page, log = open_page(browser, viewport={"width": 1400, "height": 1000})
-    page.goto(f"{lab.url}/lab/tree/{name}?token={lab.token}")
+    page, log = lab.open_notebook(browser, name, "lab/tree", {"width": 1400, "height": 1000})
     notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
-    notebook.locator(".jp-Cell").first.wait_for(timeout=60_000)
-    lab.wait_kernel(name, page)
 
     first = run_cell(page, notebook, 0)
     lines = printed(first, re.compile(r"PLAN \{.*\}"), timeout=120_000).splitlines()

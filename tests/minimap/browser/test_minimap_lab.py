@@ -14,9 +14,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import pytest
-from browser_support import Lab, open_page
+from browser_support import Lab
 from minimap_dom import dominant, hex_rgb, marker_rects, page_point, pixel, rating_rgb, span_rect
 from minimap_sample import XSS_TAG
 from playwright.sync_api import expect
@@ -89,14 +88,7 @@ def widest(scope: Any, conversation_id: str, indices: list[int]) -> tuple[int, d
 
 def write_notebook(lab: Lab, name: str, db: Path) -> None:
     setup = SETUP.format(db=str(db), n=N_CONVERSATIONS, seed=SEED, tag=XSS_TAG)
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(source) for source in [setup, *CELLS]]
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nbformat.write(nb, lab.root / name)
+    lab.write_notebook(name, [setup, *CELLS])
 
 
 def test_demo_data_round_trip_in_jupyterlab(
@@ -104,11 +96,8 @@ def test_demo_data_round_trip_in_jupyterlab(
 ) -> None:
     name = "minimap-demo.ipynb"
     write_notebook(lab, name, tmp_path / "demo.db")
-    page, log = open_page(browser, viewport={"width": 1400, "height": 1000})
-    page.goto(f"{lab.url}/lab/tree/{name}?token={lab.token}")
+    page, log = lab.open_notebook(browser, name, "lab/tree", {"width": 1400, "height": 1000})
     notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
-    notebook.locator(".jp-Cell").first.wait_for(timeout=60_000)
-    lab.wait_kernel(name, page)
 
     first = run_cell(page, notebook, 0)
     output = first.locator(".jp-OutputArea")

@@ -9,9 +9,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import pytest
-from browser_support import Lab, open_page
+from browser_support import Lab
 from minimap_dom import hex_rgb, page_point, pixel, span_rect
 from playwright.sync_api import expect
 
@@ -61,20 +60,8 @@ def test_render_hover_click_in_notebook7(
     browser: Any, notebook7: Lab, artifacts: Path, tmp_path: Path
 ) -> None:
     name = "minimap-nb7.ipynb"
-    nb = nbformat.v4.new_notebook()
-    setup = SETUP.format(db=str(tmp_path / "nb7.db"))
-    nb.cells = [nbformat.v4.new_code_cell(src) for src in [setup, *CELLS]]
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nbformat.write(nb, notebook7.root / name)
-
-    page, log = open_page(browser, viewport={"width": 1200, "height": 1000})
-    page.goto(f"{notebook7.url}/notebooks/{name}?token={notebook7.token}")
-    page.locator(".jp-Cell").first.wait_for(timeout=60_000)
-    notebook7.wait_kernel(name, page)
+    notebook7.write_notebook(name, [SETUP.format(db=str(tmp_path / "nb7.db")), *CELLS])
+    page, log = notebook7.open_notebook(browser, name, "notebooks", {"width": 1200, "height": 1000})
 
     first = run_cell(page, 0)
     plan_line = next(

@@ -12,9 +12,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import pytest
-from browser_support import Lab, open_page
+from browser_support import Lab
 from minimap_dom import page_point, span_rect
 from playwright.sync_api import expect
 from test_minimap_lab import printed, run_cell
@@ -79,19 +78,9 @@ def test_failed_tool_transcript_and_search_in_jupyterlab(
         home=str(home),
         session=str(SERVER_TESTS / "weave_sdk_chat_session.py"),
     )
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(source) for source in [setup, *CELLS]]
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nbformat.write(nb, lab.root / name)
-    page, log = open_page(browser, viewport={"width": 1300, "height": 1100})
-    page.goto(f"{lab.url}/lab/tree/{name}?token={lab.token}")
+    lab.write_notebook(name, [setup, *CELLS])
+    page, log = lab.open_notebook(browser, name, "lab/tree", {"width": 1300, "height": 1100})
     notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
-    notebook.locator(".jp-Cell").first.wait_for(timeout=60_000)
-    lab.wait_kernel(name, page)
 
     first = run_cell(page, notebook, 0)
     line = next(
