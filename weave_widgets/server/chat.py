@@ -16,13 +16,13 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
 from weave_widgets.server.call_spans import lookup
-from weave_widgets.server.store import Store, from_micros
+from weave_widgets.server.store import SpanRow, Store, from_micros
 
 MODEL_OPERATIONS = frozenset({"chat", "text_completion", "generate_content"})
 """``gen_ai.operation.name`` values that read as an assistant message."""
@@ -33,53 +33,35 @@ MAX_MATCHES_PER_CONVERSATION = 20
 PREVIEW_CHARS = 200
 """Characters of a matched message shown when ``truncate_content`` is set."""
 
-_COLUMNS = (
-    "span_id, trace_id, parent_id, conversation_id, operation_name, op_name, agent_name, "
-    "started_at, ended_at, CASE WHEN status IN ('UNSET', 'OK', 'ERROR') THEN status "
-    "ELSE 'UNSET' END, exception, source, start_json, end_json"
+_COLUMNS = ", ".join(
+    "CASE WHEN status IN ('UNSET', 'OK', 'ERROR') THEN status ELSE 'UNSET' END"
+    if name == "status"
+    else name
+    for name in SpanRow._fields
 )
+"""``SpanRow``'s columns in its order, so a selected row is a ``SpanRow``; a status other than
+the three OTel codes reads as ``UNSET``."""
 
 
 @dataclass
 class StoredSpan:
-    """One stored span with its attributes, inputs and output decoded."""
+    """One stored span: its ``row`` as the store keeps it (so the stored fields have one
+    definition, ``SpanRow``) plus what the projection decodes from it."""
 
-    span_id: str
-    trace_id: str
-    parent_id: str | None
-    conversation_id: str | None
-    operation_name: str
-    op_name: str
-    agent_name: str | None
-    started_at: int
-    ended_at: int | None
-    status: str
-    exception: str | None
-    source: str
-    attributes: Mapping[str, Any] = field(default_factory=dict)
-    inputs: Any = None
-    output: Any = None
+    row: SpanRow
+    attributes: Mapping[str, Any]
+    inputs: Any
+    output: Any
 
     @classmethod
-    def from_row(cls, row: Sequence[Any]) -> StoredSpan:
-        start = _loads(row[12])
-        end = _loads(row[13]) if row[13] is not None else {}
+    def from_row(cls, values: Iterable[Any]) -> StoredSpan:
+        """The span from a row selected with ``_COLUMNS``."""
+        row = SpanRow._make(values)
+        start = _loads(row.start_json)
+        end = _loads(row.end_json) if row.end_json is not None else {}
         attributes = start.get("attributes") if isinstance(start, Mapping) else None
-        (span_id, trace_id, parent_id, conversation_id, operation_name, op_name) = row[:6]
-        (agent_name, started_at, ended_at, status, exception, source) = row[6:12]
         return cls(
-            span_id=span_id,
-            trace_id=trace_id,
-            parent_id=parent_id,
-            conversation_id=conversation_id,
-            operation_name=operation_name,
-            op_name=op_name,
-            agent_name=agent_name,
-            started_at=started_at,
-            ended_at=ended_at,
-            status=status,
-            exception=exception,
-            source=source,
+            row=row,
             attributes=attributes if isinstance(attributes, Mapping) else {},
             inputs=start.get("inputs") if isinstance(start, Mapping) else None,
             output=end.get("output") if isinstance(end, Mapping) else None,
@@ -90,9 +72,9 @@ class StoredSpan:
 
     @property
     def duration_ms(self) -> int:
-        if self.ended_at is None or self.ended_at <= self.started_at:
+        if self.row.ended_at is None or self.row.ended_at <= self.row.started_at:
             return 0
-        return self.ended_at // 1000 - self.started_at // 1000
+        return self.row.ended_at // 1000 - self.row.started_at // 1000
 
 
 def _loads(blob: bytes | str) -> Any:
@@ -207,25 +189,25 @@ def _str(value: Any) -> str | None:
 
 
 def _common(span: StoredSpan, agent: str | None) -> dict[str, Any]:
-    failed = span.status == "ERROR"
+    failed = span.row.status == "ERROR"
     return {
-        "span_id": span.span_id,
-        "started_at": from_micros(span.started_at),
-        "agent_name": span.agent_name or agent,
+        "span_id": span.row.span_id,
+        "started_at": from_micros(span.row.started_at),
+        "agent_name": span.row.agent_name or agent,
         "agent_version": _str(span.attr("gen_ai.agent.version")),
-        "status_code": span.status,
-        "status_message": span.exception if failed else None,
+        "status_code": span.row.status,
+        "status_message": span.row.exception if failed else None,
         "error_type": _str(span.attr("error.type")) if failed else None,
     }
 
 
 def _message(span: StoredSpan, agent: str | None) -> dict[str, Any] | None:
-    op = span.operation_name
+    op = span.row.operation_name
     model = _str(span.attr("gen_ai.response.model")) or _str(span.attr("gen_ai.request.model"))
     if op == "invoke_agent":
         payload: dict[str, Any] = {
             "model": model,
-            "status": span.status,
+            "status": span.row.status,
             "system_instructions": system_text(span),
             "tool_definitions": _text_value(span.attr("gen_ai.tool.definitions")),
         }
@@ -239,22 +221,22 @@ def _message(span: StoredSpan, agent: str | None) -> dict[str, Any] | None:
             "output_tokens": _int(span.attr("gen_ai.usage.output_tokens")),
             "reasoning_tokens": _int(span.attr("gen_ai.usage.reasoning.output_tokens")),
             "duration_ms": span.duration_ms,
-            "status": span.status,
+            "status": span.row.status,
         }
         return {"type": "assistant_message", **_common(span, agent), "assistant_message": payload}
     if op == "execute_tool":
         arguments = span.attr("gen_ai.tool.call.arguments")
         result = span.attr("gen_ai.tool.call.result")
-        if arguments is None and span.source == "call":
+        if arguments is None and span.row.source == "call":
             arguments = span.inputs or None
-        if result is None and span.source == "call":
+        if result is None and span.row.source == "call":
             result = span.output
         payload = {
-            "tool_name": _str(span.attr("gen_ai.tool.name")) or span.op_name,
+            "tool_name": _str(span.attr("gen_ai.tool.name")) or span.row.op_name,
             "tool_arguments": _text_value(arguments),
             "tool_result": _text_value(result),
             "duration_ms": span.duration_ms,
-            "status": span.status,
+            "status": span.row.status,
             "content_refs": [],
         }
         return {"type": "tool_call", **_common(span, agent), "tool_call": payload}
@@ -262,27 +244,27 @@ def _message(span: StoredSpan, agent: str | None) -> dict[str, Any] | None:
 
 
 def _usage(spans: Sequence[StoredSpan], key: str) -> int:
-    return sum(_int(s.attr(key)) or 0 for s in spans if s.operation_name in MODEL_OPERATIONS)
+    return sum(_int(s.attr(key)) or 0 for s in spans if s.row.operation_name in MODEL_OPERATIONS)
 
 
 def turn_chat(spans: Sequence[StoredSpan], trace_id: str) -> dict[str, Any]:
     """The chat view of one turn from its spans (any order)."""
-    spans = sorted(spans, key=lambda s: (s.started_at, s.span_id))
-    ids = {s.span_id for s in spans}
-    roots = [s for s in spans if s.parent_id not in ids]
+    spans = sorted(spans, key=lambda s: (s.row.started_at, s.row.span_id))
+    ids = {s.row.span_id for s in spans}
+    roots = [s for s in spans if s.row.parent_id not in ids]
     root = roots[0] if roots else None
-    by_id = {s.span_id: s for s in spans}
+    by_id = {s.row.span_id: s for s in spans}
     messages: list[dict[str, Any]] = []
     if root is not None:
-        first_model = next((s for s in spans if s.operation_name in MODEL_OPERATIONS), None)
+        first_model = next((s for s in spans if s.row.operation_name in MODEL_OPERATIONS), None)
         text = user_text(root) or (user_text(first_model) if first_model else None)
         if text is not None:
             messages.append(
                 {
                     "type": "user_message",
-                    "span_id": root.span_id,
-                    "started_at": from_micros(root.started_at),
-                    "agent_name": root.agent_name,
+                    "span_id": root.row.span_id,
+                    "started_at": from_micros(root.row.started_at),
+                    "agent_name": root.row.agent_name,
                     "user_message": {"text": text, "content_refs": []},
                 }
             )
@@ -294,13 +276,13 @@ def turn_chat(spans: Sequence[StoredSpan], trace_id: str) -> dict[str, Any]:
     return {
         "trace_id": trace_id,
         "messages": messages,
-        "agent_name": root.agent_name if root else None,
+        "agent_name": root.row.agent_name if root else None,
         "agent_version": _str(root.attr("gen_ai.agent.version")) if root else None,
-        "started_at": from_micros(root.started_at) if root else None,
-        "ended_at": from_micros(root.ended_at) if root and root.ended_at else None,
-        "status_code": root.status if root else None,
+        "started_at": from_micros(root.row.started_at) if root else None,
+        "ended_at": from_micros(root.row.ended_at) if root and root.row.ended_at else None,
+        "status_code": root.row.status if root else None,
         "provider": _str(root.attr("gen_ai.provider.name")) if root else None,
-        "root_span_name": root.op_name if root else None,
+        "root_span_name": root.row.op_name if root else None,
         "total_input_tokens": _usage(spans, "gen_ai.usage.input_tokens"),
         "total_output_tokens": _usage(spans, "gen_ai.usage.output_tokens"),
         "total_reasoning_tokens": _usage(spans, "gen_ai.usage.reasoning.output_tokens"),
@@ -318,9 +300,9 @@ def _agent_of(span: StoredSpan, by_id: Mapping[str, StoredSpan]) -> str | None:
     for _ in range(len(by_id) + 1):
         if node is None:
             return None
-        if node.agent_name:
-            return node.agent_name
-        node = by_id.get(node.parent_id or "")
+        if node.row.agent_name:
+            return node.row.agent_name
+        node = by_id.get(node.row.parent_id or "")
     return None
 
 
@@ -473,29 +455,29 @@ class ChatReader:
         found: dict[str, dict[str, Any]] = {}
         for row in self._conn().execute(sql, args):
             span = StoredSpan.from_row(row)
-            if agent_name is not None and span.agent_name != agent_name:
+            if agent_name is not None and span.row.agent_name != agent_name:
                 continue
             if provider_name is not None and span.attr("gen_ai.provider.name") != provider_name:
                 continue
             if request_model is not None and span.attr("gen_ai.request.model") != request_model:
                 continue
-            cid = span.conversation_id or ""
+            cid = span.row.conversation_id or ""
             entry = found.setdefault(
                 cid,
                 {
                     "conversation_id": cid,
                     "conversation_name": "",
                     "agent_name": "",
-                    "last_activity": span.started_at,
+                    "last_activity": span.row.started_at,
                     "matched_messages": [],
                     "seen": set(),
                 },
             )
-            entry["last_activity"] = max(entry["last_activity"], span.started_at)
+            entry["last_activity"] = max(entry["last_activity"], span.row.started_at)
             entry["conversation_name"] = entry["conversation_name"] or (
                 _str(span.attr("gen_ai.conversation.name")) or ""
             )
-            entry["agent_name"] = entry["agent_name"] or span.agent_name or ""
+            entry["agent_name"] = entry["agent_name"] or span.row.agent_name or ""
             for role, text in span_texts(span):
                 if wanted and role not in wanted:
                     continue
@@ -510,14 +492,14 @@ class ChatReader:
                 if len(entry["matched_messages"]) < MAX_MATCHES_PER_CONVERSATION:
                     entry["matched_messages"].append(
                         {
-                            "trace_id": span.trace_id,
-                            "span_id": span.span_id,
+                            "trace_id": span.row.trace_id,
+                            "span_id": span.row.span_id,
                             "role": role,
                             "content_preview": _preview(text, at, len(needle))
                             if truncate_content
                             else text,
                             "content_digest": digest,
-                            "started_at": from_micros(span.started_at),
+                            "started_at": from_micros(span.row.started_at),
                         }
                     )
         matched = [e for e in found.values() if e.get("match_count")]
@@ -533,10 +515,10 @@ class ChatReader:
 
 def span_texts(span: StoredSpan) -> Iterator[tuple[str, str]]:
     """``(role, text)`` of every message a span holds, with the search API's role names."""
-    if span.operation_name == "execute_tool":
+    if span.row.operation_name == "execute_tool":
         arguments: str | None = _text_value(span.attr("gen_ai.tool.call.arguments"))
         result: str | None = _text_value(span.attr("gen_ai.tool.call.result"))
-        if span.source == "call":
+        if span.row.source == "call":
             arguments = arguments or _text_value(span.inputs or None)
             result = result or _text_value(span.output)
         if arguments:
@@ -555,14 +537,17 @@ def span_texts(span: StoredSpan) -> Iterator[tuple[str, str]]:
             role, text = message.get("role"), _message_text(message)
             if isinstance(role, str) and text:
                 yield role, text
-        if span.source == "call":
+        if span.row.source == "call":
             asked = user_text(span)
             if asked:
                 yield "user", asked
-            if span.output is not None and span.operation_name in MODEL_OPERATIONS:
+            if span.output is not None and span.row.operation_name in MODEL_OPERATIONS:
                 yield "assistant", assistant_text(span)
-    if span.exception:
-        yield "tool" if span.operation_name == "execute_tool" else "assistant", span.exception
+    if span.row.exception:
+        yield (
+            "tool" if span.row.operation_name == "execute_tool" else "assistant",
+            span.row.exception,
+        )
 
 
 def _preview(text: str, at: int, size: int) -> str:
@@ -596,14 +581,14 @@ def previews(
         for row in rows:
             span = StoredSpan.from_row(row)
             entry = out.setdefault(
-                span.conversation_id or "",
+                span.row.conversation_id or "",
                 {"first_message": None, "last_message": None, "request_models": []},
             )
             if entry["first_message"] is None:
                 text = user_text(span)
                 if text:
                     entry["first_message"] = {"role": "user_message", "text": _cut(text)}
-            if span.operation_name in MODEL_OPERATIONS:
+            if span.row.operation_name in MODEL_OPERATIONS:
                 text = assistant_text(span)
                 if text:
                     entry["last_message"] = {"role": "assistant_message", "text": _cut(text)}
