@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import orjson
@@ -61,35 +61,34 @@ def _attributes(items: Any) -> dict[str, Any]:
     return out
 
 
-def _proto_rows(body: bytes, project_id: str) -> list[SpanRow]:
+def _proto_request(body: bytes) -> ExportTraceServiceRequest:
     try:
-        req = ExportTraceServiceRequest.FromString(body)
+        return ExportTraceServiceRequest.FromString(body)
     except DecodeError as exc:
         raise InvalidOtlp(f"body is not a protobuf ExportTraceServiceRequest: {exc}") from exc
-    rows = []
+
+
+def _proto_rows(req: ExportTraceServiceRequest, project_id: str) -> Iterator[SpanRow]:
     for resource_spans in req.resource_spans:
         resource = _attributes(resource_spans.resource.attributes)
         resource_json = _resource_json(resource)
         for scope_spans in resource_spans.scope_spans:
             for span in scope_spans.spans:
                 status = span.status
-                rows.append(
-                    _row(
-                        project_id,
-                        span.trace_id.hex(),
-                        span.span_id.hex(),
-                        span.parent_span_id.hex() or None,
-                        span.name,
-                        span.start_time_unix_nano,
-                        span.end_time_unix_nano,
-                        _attributes(span.attributes),
-                        status.code,
-                        status.message or None,
-                        resource,
-                        resource_json,
-                    )
+                yield _row(
+                    project_id,
+                    span.trace_id.hex(),
+                    span.span_id.hex(),
+                    span.parent_span_id.hex() or None,
+                    span.name,
+                    span.start_time_unix_nano,
+                    span.end_time_unix_nano,
+                    _attributes(span.attributes),
+                    status.code,
+                    status.message or None,
+                    resource,
+                    resource_json,
                 )
-    return rows
 
 
 # --- JSON --------------------------------------------------------------------------------------
@@ -313,14 +312,24 @@ def _row(
     )
 
 
-def decode(body: bytes, content_type: str, project_id: str) -> list[SpanRow]:
-    """The span rows in an OTLP export body; ``content_type`` picks JSON or protobuf."""
+def spans(body: bytes, content_type: str, project_id: str) -> Iterator[SpanRow]:
+    """The span rows in an OTLP export body; ``content_type`` picks JSON or protobuf.
+
+    The body is parsed (and a JSON body checked whole) before this returns; the rows of a
+    protobuf body are then made as they are taken, so the store can insert the first ones
+    while the rest are decoded. Taking them may still raise :class:`InvalidOtlp` (a span
+    without ids or start time)."""
     media = content_type.split(";", 1)[0].strip().lower()
     if media == "application/json":
-        return _json_rows(body, project_id)
+        return iter(_json_rows(body, project_id))
     if media in ("application/x-protobuf", "application/protobuf"):
-        return _proto_rows(body, project_id)
+        return _proto_rows(_proto_request(body), project_id)
     raise InvalidOtlp(
         f"unsupported Content-Type {content_type!r}; "
         "send application/x-protobuf or application/json"
     )
+
+
+def decode(body: bytes, content_type: str, project_id: str) -> list[SpanRow]:
+    """Every span row in an OTLP export body (see :func:`spans`)."""
+    return list(spans(body, content_type, project_id))

@@ -21,13 +21,16 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager, suppress
 from typing import NamedTuple
 
 import orjson
 
 from weave_widgets.models import EARLIEST_TIME, LATEST_TIME, MAX_CONVERSATION_SPANS
+from weave_widgets.server.insert_pipeline import InsertPipeline, chunked
+from weave_widgets.server.wal_checkpointer import WalCheckpointer
 
 logger = logging.getLogger("weave_widgets.server")
 
@@ -419,6 +422,8 @@ class Store:
         self._conns_lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._writer: sqlite3.Connection | None = None
+        self._inserter: ThreadPoolExecutor | None = None
+        self._checkpointer = WalCheckpointer(self._open)
         self._max_pages: int | None = None
         with self._write() as conn:
             _add_span_answers(conn)
@@ -458,6 +463,7 @@ class Store:
                 conn.execute("BEGIN IMMEDIATE")
                 yield conn
                 conn.execute("COMMIT")
+                self._checkpointer.nudge()
             except BaseException as exc:
                 if conn.in_transaction:  # SQLite may have rolled back already
                     with suppress(sqlite3.Error):  # the first error is the one to report
@@ -488,7 +494,12 @@ class Store:
         return self._write()
 
     def close(self) -> None:
-        """Close every connection this store opened."""
+        """Close every connection this store opened, and stop its threads."""
+        self._checkpointer.close()
+        with self._write_lock:
+            if self._inserter is not None:
+                self._inserter.shutdown()
+                self._inserter = None
         with self._conns_lock:
             for conn in self._connections:
                 conn.close()
@@ -562,11 +573,23 @@ class Store:
                 replayed.append((project_id, span_id))
         return replayed
 
-    def upsert_spans(self, rows: Sequence[SpanRow]) -> None:
-        """Insert OTLP spans; a re-sent span replaces the stored one."""
-        check_rows(rows)
-        with self._write() as conn:
-            conn.executemany(_UPSERT_SPAN, rows)
+    def upsert_spans(self, rows: Iterable[SpanRow]) -> None:
+        """Insert OTLP spans in one transaction; a re-sent span replaces the stored one.
+
+        ``rows`` may be made lazily (``otlp_spans.spans`` decodes them as they are taken):
+        each chunk is inserted on the store's inserting thread while the next is made. An
+        error from making them rolls back the whole transaction, as one from inserting does."""
+        with self._write() as conn, InsertPipeline(conn, _UPSERT_SPAN, self._inserting()) as ins:
+            for chunk in chunked(rows):
+                check_rows(chunk)
+                ins.submit(chunk)
+
+    def _inserting(self) -> ThreadPoolExecutor:
+        """The thread that runs the inserts of :meth:`upsert_spans`; call with the write lock
+        held."""
+        if self._inserter is None:
+            self._inserter = ThreadPoolExecutor(1, thread_name_prefix="weave-widgets-insert")
+        return self._inserter
 
     def insert_feedback(self, rows: Sequence[FeedbackRow]) -> None:
         """Insert feedback rows in one transaction; an identical replay of a stored row is

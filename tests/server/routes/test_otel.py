@@ -13,6 +13,8 @@ from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Span, Status
 from server_api import Api
 
+from weave_widgets.server.insert_pipeline import CHUNK_ROWS
+
 T0_NS = 1_772_366_400_000_000_000  # 2026-03-01T12:00:00Z
 TRACE = "0af7651916cd43dd8448eb211c80319c"
 
@@ -122,3 +124,35 @@ def test_otlp_errors_are_400(api: Api) -> None:
     res = post_otlp(api, orjson.dumps(bad_id), "application/json")
     assert res.status_code == 400
     assert "traceId" in res.json()["reason"]
+
+
+def test_a_big_protobuf_export_is_stored_whole_or_not_at_all(api: Api) -> None:
+    """Spans of a protobuf body are inserted while later ones are decoded (in chunks of
+    ``CHUNK_ROWS``); a bad span after the first chunks still leaves nothing stored."""
+
+    def request(count: int, bad: int | None = None) -> bytes:
+        spans = [
+            Span(
+                trace_id=bytes.fromhex(TRACE),
+                span_id=(index + 1).to_bytes(8, "big"),
+                name="chat step",
+                start_time_unix_nano=0 if index == bad else T0_NS + index * 1_000_000,
+                end_time_unix_nano=T0_NS + index * 1_000_000 + 500_000,
+                attributes=[kv("gen_ai.conversation.id", "big-conv")],
+            )
+            for index in range(count)
+        ]
+        spans.append(spans[7])  # a span sent twice in one export is stored once
+        return ExportTraceServiceRequest(
+            resource_spans=[ResourceSpans(scope_spans=[ScopeSpans(spans=spans)])]
+        ).SerializeToString()
+
+    count = 2 * CHUNK_ROWS + 9  # two multi-row inserts and a short tail, under the span cap
+    res = post_otlp(api, request(count, bad=CHUNK_ROWS + 3), "application/x-protobuf")
+    assert res.status_code == 400
+    assert "startTimeUnixNano" in res.json()["reason"]
+    assert api.conversation("big-conv")["spans"] == []
+    res = post_otlp(api, request(count), "application/x-protobuf")
+    assert res.status_code == 200, res.text
+    spans = api.conversation("big-conv")["spans"]
+    assert [s["span_id"] for s in spans] == [f"{index + 1:016x}" for index in range(count)]

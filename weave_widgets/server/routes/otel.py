@@ -6,7 +6,9 @@ integrations export; ``POST /otel/v1/traces`` is Weave's general OTel endpoint; 
 server's base URL. All three take the target project from a ``project_id: entity/project``
 header, as Weave's OTel endpoints expect. The body may be gzip or deflate compressed (its
 decompressed size is held to the same limit as any body); decoding and storing run in the
-thread pool, off the event loop. A re-sent span (same project and span id) replaces the stored one.
+thread pool, off the event loop, the spans of a protobuf body decoded while the ones before
+them are inserted (all in one transaction: a bad span stores none of the request). A re-sent
+span (same project and span id) replaces the stored one.
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ async def export_trace(request: Request, store: StoreDep) -> Response:
         )
     body = _decompress(await request.body(), request.headers.get("content-encoding"))
     content_type = request.headers.get("content-type", "")
-    rows = await run_in_threadpool(otlp_spans.decode, body, content_type, project_id)
+    rows = await run_in_threadpool(otlp_spans.spans, body, content_type, project_id)
     await run_in_threadpool(store.upsert_spans, rows)
     if content_type.startswith("application/json"):
         return json_response({})
