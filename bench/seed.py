@@ -207,10 +207,23 @@ def _free_port() -> int:
         return port
 
 
+def _read_through(path: Path) -> None:
+    """Read ``path`` once, so the server starts on a file in the page cache. This machine
+    reclaims the cache of files not read for a few minutes: on a cold 20,000x50 file the same
+    fetch took 13.0 s against 3.4 s warm (and the SDK's 50 s against 38 s), a measure of the
+    disk, not of the code. A user's database after ingesting is in the cache anyway."""
+    with path.open("rb", buffering=0) as file:
+        while file.read(16 << 20):
+            pass
+
+
 @contextlib.contextmanager
 def server(db_path: Path) -> Iterator[str]:
     """The local server app (as ``weave-widgets serve`` runs it, minus the per-request access
-    log) on ``db_path`` in a subprocess; yields its URL."""
+    log) on ``db_path`` (read through first, see :func:`_read_through`) in a subprocess;
+    yields its URL."""
+    if db_path.exists():
+        _read_through(db_path)
     port = _free_port()
     proc = subprocess.Popen(
         [PYTHON, "-c", _SERVE, str(db_path), str(port)],
