@@ -376,7 +376,9 @@ answers' index); with SQLite's default 2 MiB page cache most of them were read b
 request, 64 MiB keeps those of about 200,000 spans (150,000 with the span answers). The WAL
 is checkpointed every 32 MiB instead of every 4 MiB, so an index page that many requests in
 a row change is copied into the database (and synced) once. Together: a sixth less CPU and
-40% less wall time per inserted span (``bench/ingest.py``'s baseline)."""
+40% less wall time per inserted span (``bench/ingest.py``'s baseline). The store's own
+checkpoints run on another thread (:mod:`weave_widgets.server.wal_checkpointer`); this one is
+the backstop should that thread fall behind."""
 
 
 def connect(path: str) -> sqlite3.Connection:
@@ -413,7 +415,8 @@ class Store:
 
     One connection writes, under the write lock, whichever thread asks (SQLite allows one
     writer at a time anyway, and its page cache then stays warm from one write to the next);
-    each thread reads on a connection of its own, as datasette does."""
+    each thread reads on a connection of its own, as datasette does. Two threads of the store
+    help the writer: one inserts OTLP spans while the next are decoded, one checkpoints."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = os.fspath(path)
