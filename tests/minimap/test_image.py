@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from minimap_sample import conversation_data, sample_response
 from PIL import Image
+from wcag import contrast
 
 from weave_widgets.client import WeaveClient
 from weave_widgets.data._frames import ConversationData
@@ -35,20 +36,6 @@ SCRIPT_ID = "<script>alert(1)</script>"
 
 def rgb(color: str) -> tuple[int, int, int]:
     return _scene.rgb(color)
-
-
-def luminance(color: tuple[int, ...]) -> float:
-    def channel(v: int) -> float:
-        c = v / 255
-        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (channel(v) for v in color[:3])
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-def contrast(a: tuple[int, ...], b: tuple[int, ...]) -> float:
-    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
-    return (hi + 0.05) / (lo + 0.05)
 
 
 def colours_in(image: Image.Image, box: tuple[int, int, int, int]) -> set[tuple[int, int, int]]:

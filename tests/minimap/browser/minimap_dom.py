@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from typing import Any
 
-from weave_widgets.palette import RATING_COLORS, RATING_STOPS
+from weave_widgets.minimap._scene import rating_color
 
 NEXT_FRAME = "() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))"
 
@@ -67,14 +66,6 @@ def page_point(scope: Any, x: float, y: float) -> tuple[float, float]:
 
 
 def rating_rgb(value: float) -> tuple[int, int, int]:
-    """The badge colour of a rating: the palette's rating colours interpolated between their
-    stops (as ``ratingColor`` in js/src/theme.ts)."""
-    stops, colors = RATING_STOPS, [hex_rgb(c) for c in RATING_COLORS]
-    t = min(stops[-1], max(stops[0], value))
-    seg = 0
-    while seg < len(stops) - 2 and t > stops[seg + 1]:
-        seg += 1
-    u = (t - stops[seg]) / (stops[seg + 1] - stops[seg])
-    low, high = colors[seg], colors[seg + 1]
-    r, g, b = (math.floor(a + (z - a) * u + 0.5) for a, z in zip(low, high, strict=True))
-    return (r, g, b)
+    """The badge colour of a rating as the image export draws it (``_scene.rating_color``,
+    the twin of ``ratingColor`` in js/src/theme.ts), which the widget's pixels must match."""
+    return hex_rgb(rating_color(value))

@@ -139,6 +139,15 @@ def label_point(output: Any, conversation_id: str) -> tuple[float, float]:
     return page_point(output, 30, r["y"] + r["h"] / 2)
 
 
+def pick_rows(page: Any, output: Any, rows: list[str]) -> None:
+    """Pick ``rows`` (in row order) with the mouse: click the first, shift-click the last."""
+    page.mouse.click(*label_point(output, rows[0]))
+    if len(rows) > 1:
+        page.keyboard.down("Shift")
+        page.mouse.click(*label_point(output, rows[-1]))
+        page.keyboard.up("Shift")
+
+
 def bars(chart: Any) -> Any:
     """The bar marks of a Vega chart drawn as SVG (Vega labels each for screen readers)."""
     return chart.locator("svg path[aria-roledescription='bar']")
@@ -169,11 +178,7 @@ def test_group_by_agent_pick_worst_cohort_and_linked_charts(
     # Pick the worst cohort's rows with the mouse: click the first, shift-click the last.
     worst = plan["worst_ids"]
     rows = sorted(worst, key=lambda c: root.evaluate("(r, c) => r.weaveMinimap.rowOf(c)", c))
-    page.mouse.click(*label_point(output, rows[0]))
-    if len(rows) > 1:
-        page.keyboard.down("Shift")
-        page.mouse.click(*label_point(output, rows[-1]))
-        page.keyboard.up("Shift")
+    pick_rows(page, output, rows)
     expect(root).to_have_attribute("data-picked", str(len(rows)))
     r = span_rect(output, rows[0], 0)
     assert dominant(output, 0, r["y"], 3, r["h"]) == ACCENT["light"]  # the picked rows' bar
@@ -243,11 +248,7 @@ def test_group_by_agent_pick_worst_cohort_and_linked_charts(
     # What a user sees: light and dark, wide and narrow, all rows, the worst cohort picked.
     run_cell(page, notebook, 6)
     expect(summary).to_have_text(re.compile(rf"^{N_CONVERSATIONS} of "), timeout=30_000)
-    page.mouse.click(*label_point(output, rows[0]))
-    if len(rows) > 1:
-        page.keyboard.down("Shift")
-        page.mouse.click(*label_point(output, rows[-1]))
-        page.keyboard.up("Shift")
+    pick_rows(page, output, rows)
     expect(root).to_have_attribute("data-picked", str(len(rows)))
     page.mouse.move(2, 2)  # no tooltip over the rows
     sidebar_tab = page.locator(".jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id='filebrowser']")

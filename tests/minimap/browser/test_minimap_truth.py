@@ -13,6 +13,7 @@ import pytest
 from browser_support import PageLog
 from minimap_dom import NEXT_FRAME, marker_rects, page_point, pixels, span_rect
 from minimap_sample import sample_data
+from wcag import contrast
 
 from weave_widgets.data._frames import ConversationData
 from weave_widgets.minimap._widget import ConversationMinimap
@@ -198,20 +199,6 @@ def test_two_filters_keep_only_rows_that_light_up(
     total = len(data.conversations)
     rows = both["conversation_id"].nunique()
     assert summary == f"{rows} of {total} conversations · {len(both)} matching spans", summary
-
-
-def luminance(rgb: tuple[int, ...]) -> float:
-    def channel(v: int) -> float:
-        c = v / 255
-        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (channel(v) for v in rgb[:3])
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-def contrast(a: tuple[int, ...], b: tuple[int, ...]) -> float:
-    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
-    return (hi + 0.05) / (lo + 0.05)
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
