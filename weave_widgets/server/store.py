@@ -459,14 +459,17 @@ class Store:
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One transaction: committed whole, or rolled back whole (also when the commit
-        itself fails). A full database raises :class:`StorageFull`."""
+        itself fails). A full database raises :class:`StorageFull`. A commit that changed rows
+        wakes the checkpointing thread (opening a store, which writes none, starts no thread)."""
         with self._write_lock:
             conn = self._writing()
             try:
                 conn.execute("BEGIN IMMEDIATE")
+                changes = conn.total_changes
                 yield conn
                 conn.execute("COMMIT")
-                self._checkpointer.nudge()
+                if conn.total_changes != changes:
+                    self._checkpointer.nudge()
             except BaseException as exc:
                 if conn.in_transaction:  # SQLite may have rolled back already
                     with suppress(sqlite3.Error):  # the first error is the one to report
